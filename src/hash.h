@@ -1,0 +1,31 @@
+/* Password hashing with libxcrypt, and validation of a ready hash.
+ * Memory only: no file or process I/O.
+ *
+ * Must never: return a hash that does not verify against its password,
+ * accept a hash that could break /etc/shadow (':' or a newline), accept a
+ * bare salt, a lock marker or an unknown method, or log any of them. */
+#ifndef PODPASS_HASH_H
+#define PODPASS_HASH_H
+
+/* Methods by name, as --method and the config key 'method' take them
+ * (case-insensitive): "yescrypt", "gost-yescrypt", "scrypt", "bcrypt",
+ * "sha512", "sha256". NULL or "" means libxcrypt's preferred method.
+ * Returns 0 and sets *prefix (e.g. "$6$"; NULL for preferred), or
+ * EX_USAGE with *cause naming the accepted methods. */
+int hash_method_prefix(const char *method, const char **prefix, char **cause);
+
+/* Hash password with method (see above) and a fresh random salt. The result
+ * is verified by hashing again before it is returned.
+ * Returns 0 and a malloc'd *hash, or an EX_* code with *cause. */
+int hash_password(const char *password, const char *method, char **hash, char **cause);
+
+/* Check that hash is a complete crypt(5) string of a known, enabled,
+ * non-legacy method: not empty, not '*' or '!...', not a bare salt, no ':',
+ * no newline, no other control character.
+ * Returns 0, or EX_DATAERR with *cause (which never quotes the hash). */
+int hash_validate(const char *hash, char **cause);
+
+/* 1 when password hashes to hash, else 0. Constant-time compare. */
+int hash_verify(const char *password, const char *hash);
+
+#endif
