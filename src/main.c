@@ -1,0 +1,80 @@
+/* podpass: turn on SSH password login next to key login, inside a container.
+ * This file parses the command line, picks the command and maps errors to
+ * exit codes; it is the only place that exits. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "options.h"
+#include "secret.h"
+
+/* Make the process hard to read from outside: no core dumps, no ptrace
+ * by other users, private files by default. */
+static void harden_process(void)
+{
+	struct rlimit no_core = { 0, 0 };
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &no_core);
+	umask(077);
+}
+
+/* Run the chosen command. */
+static int dispatch(const struct options *o)
+{
+	switch (o->command) {
+	case CMD_HELP:
+		fputs(options_usage(), stdout);
+		return 0;
+	case CMD_VERSION:
+		printf("podpass %s\n", PACKAGE_VERSION);
+		return 0;
+	case CMD_ENABLE:
+		break;
+	case CMD_DISABLE:
+	case CMD_STATUS:
+		log_error("this command is not available yet in this version");
+		return EX_UNAVAILABLE;
+	case CMD_NONE:
+		fputs(options_usage(), stderr);
+		return EX_USAGE;
+	}
+	if (geteuid() != 0) {
+		log_error("must run as root (it edits /etc/shadow and sshd_config)");
+		return EX_NOPERM;
+	}
+	return cmd_enable(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	char *cause = NULL;
+	int rc;
+
+	harden_process();
+	options_init(&o);
+	rc = options_load(&o, argc, argv, &cause);
+	if (rc != 0) {
+		secret_scrub_env();
+		log_error("%s", cause ? cause : "bad options");
+		free(cause);
+		options_free(&o);
+		return rc;
+	}
+	if (o.verbosity >= 0)
+		log_set_level(o.verbosity);
+	rc = dispatch(&o);
+	secret_scrub_env();
+	options_free(&o);
+	return rc;
+}

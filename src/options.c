@@ -1,0 +1,540 @@
+/* Settings, from lowest to highest precedence: built-in defaults,
+ * /etc/podpass.conf, PODPASS_* environment, argv.
+ *
+ * Must never: take a password from argv, or trust a config file that
+ * someone other than root could have written. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "hash.h"
+#include "options.h"
+#include "shadow.h"
+#include "util.h"
+
+#define CONFIG_FILE_MAX (64 * 1024)
+
+enum long_only {
+	OPT_PASSWORD_STDIN = 256, OPT_PASSWORD_FILE, OPT_GENERATE, OPT_ENCRYPTED,
+	OPT_MODE, OPT_RESTART, OPT_DRY_RUN, OPT_SSHD_CONFIG, OPT_ROOT, OPT_METHOD,
+	OPT_MIN_LENGTH, OPT_SSHD, OPT_LOCK_PASSWORD, OPT_JSON, OPT_HELP, OPT_VERSION
+};
+
+static const struct option long_options[] = {
+	{ "user", required_argument, NULL, 'u' },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "generate", no_argument, NULL, OPT_GENERATE },
+	{ "encrypted", no_argument, NULL, OPT_ENCRYPTED },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "restart", required_argument, NULL, OPT_RESTART },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "sshd-config", required_argument, NULL, OPT_SSHD_CONFIG },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "config", required_argument, NULL, 'c' },
+	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "min-length", required_argument, NULL, OPT_MIN_LENGTH },
+	{ "sshd", required_argument, NULL, OPT_SSHD },
+	{ "lock-password", no_argument, NULL, OPT_LOCK_PASSWORD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char usage_text[] =
+"usage: podpass enable  [-u USER] [--password-stdin | --password-file FILE | --generate]\n"
+"                       [--encrypted] [--mode either|both] [--restart auto|reload|start|none]\n"
+"                       [--method METHOD] [--min-length N] [--dry-run] [--sshd-config PATH]\n"
+"                       [--sshd PATH] [--root DIR] [-c FILE] [-q] [-v]\n"
+"       podpass disable [-u USER] [--lock-password] [--restart ...] [--dry-run] ...\n"
+"       podpass status  [-u USER] [--json]\n"
+"       podpass --help | --version\n"
+"\n"
+"The password is never taken from the command line. It comes from, first match wins:\n"
+"--password-stdin (one line), --password-file FILE, --generate (printed alone on\n"
+"standard output), the environment variable PODPASS_PASSWORD, or a prompt on a terminal.\n"
+"With --encrypted the secret given is a ready crypt(5) hash.\n";
+
+const char *options_usage(void)
+{
+	return usage_text;
+}
+
+void options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->encrypted = o->dry_run = o->verbosity = -1;
+	o->lock_password = o->json = -1;
+	o->min_length = -1;
+}
+
+void options_free(struct options *o)
+{
+	free(o->user);
+	free(o->password_file);
+	free(o->sshd_config);
+	free(o->root);
+	free(o->config_file);
+	free(o->method);
+	free(o->sshd_path);
+	options_init(o);
+}
+
+int options_parse_mode(const char *s, enum auth_mode *out)
+{
+	if (strcmp(s, "either") == 0)
+		*out = MODE_EITHER;
+	else if (strcmp(s, "both") == 0)
+		*out = MODE_BOTH;
+	else
+		return -1;
+	return 0;
+}
+
+int options_parse_restart(const char *s, enum restart_mode *out)
+{
+	static const struct { const char *name; enum restart_mode mode; } names[] = {
+		{ "auto", RESTART_AUTO }, { "reload", RESTART_RELOAD },
+		{ "start", RESTART_START }, { "none", RESTART_NONE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].mode;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int options_parse_min_length(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 4096)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Replace a string field with a copy of value. */
+static void set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+/* Map the first argument to a command. */
+static enum pp_command parse_command(const char *s)
+{
+	if (strcmp(s, "enable") == 0)
+		return CMD_ENABLE;
+	if (strcmp(s, "disable") == 0)
+		return CMD_DISABLE;
+	if (strcmp(s, "status") == 0)
+		return CMD_STATUS;
+	return CMD_NONE;
+}
+
+/* Set the password source once; a second, different source is an error. */
+static int set_source(struct options *o, enum pw_source src, char **cause)
+{
+	if (o->source != PW_UNSET && o->source != src) {
+		set_cause(cause, "--password-stdin, --password-file and --generate "
+		    "exclude each other");
+		return EX_USAGE;
+	}
+	o->source = src;
+	return 0;
+}
+
+/* Wipe an argument in place: a password typed on the command line should at
+ * least not stay readable in /proc/PID/cmdline for the whole run. */
+static void wipe_arg(char *arg)
+{
+	explicit_bzero(arg, strlen(arg));
+}
+
+/* The message for an option that does not exist; a likely password gets a
+ * pointer to the safe ways. */
+static int unknown_option(char *arg, char **cause)
+{
+	if (strncmp(arg, "--password", 10) == 0 || strncmp(arg, "--pass", 6) == 0 ||
+	    strncmp(arg, "-p", 2) == 0) {
+		wipe_arg(arg);
+		set_cause(cause, "podpass never takes a password on the command line "
+		    "(every user can read it in /proc); use --password-stdin, "
+		    "--password-file FILE, --generate or PODPASS_PASSWORD");
+	} else
+		set_cause(cause, "unknown option '%s' (see podpass --help)", arg);
+	return EX_USAGE;
+}
+
+/* Apply one parsed option with a value to o. */
+static int apply_valued(struct options *o, int c, const char *arg, char **cause)
+{
+	switch (c) {
+	case 'u': set_str(&o->user, arg); return 0;
+	case 'c': set_str(&o->config_file, arg); return 0;
+	case OPT_PASSWORD_FILE:
+		set_str(&o->password_file, arg);
+		return set_source(o, PW_FILE, cause);
+	case OPT_SSHD_CONFIG: set_str(&o->sshd_config, arg); return 0;
+	case OPT_ROOT: set_str(&o->root, arg); return 0;
+	case OPT_SSHD: set_str(&o->sshd_path, arg); return 0;
+	case OPT_METHOD: set_str(&o->method, arg); return 0;
+	case OPT_MODE:
+		if (options_parse_mode(arg, &o->mode) == 0)
+			return 0;
+		set_cause(cause, "--mode takes 'either' or 'both', not '%s'", arg);
+		return EX_USAGE;
+	case OPT_RESTART:
+		if (options_parse_restart(arg, &o->restart) == 0)
+			return 0;
+		set_cause(cause, "--restart takes auto, reload, start or none, not '%s'", arg);
+		return EX_USAGE;
+	case OPT_MIN_LENGTH:
+		if (options_parse_min_length(arg, &o->min_length) == 0)
+			return 0;
+		set_cause(cause, "--min-length takes a number from 1 to 4096, not '%s'", arg);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* Apply one parsed option to o. Returns 0, or EX_USAGE with *cause. */
+static int apply_option(struct options *o, int c, char *arg, char **cause)
+{
+	int rc = apply_valued(o, c, arg, cause);
+
+	if (rc >= 0)
+		return rc;
+	switch (c) {
+	case OPT_PASSWORD_STDIN: return set_source(o, PW_STDIN, cause);
+	case OPT_GENERATE: return set_source(o, PW_GENERATE, cause);
+	case OPT_ENCRYPTED: o->encrypted = 1; return 0;
+	case OPT_DRY_RUN: o->dry_run = 1; return 0;
+	case OPT_LOCK_PASSWORD: o->lock_password = 1; return 0;
+	case OPT_JSON: o->json = 1; return 0;
+	case 'q': o->verbosity = 0; return 0;
+	case 'v': o->verbosity = (o->verbosity < 1 ? 1 : o->verbosity) + 1; return 0;
+	case OPT_HELP: o->command = CMD_HELP; return 0;
+	case OPT_VERSION: o->command = CMD_VERSION; return 0;
+	}
+	set_cause(cause, "unknown option (see podpass --help)");
+	return EX_USAGE;
+}
+
+/* Refuse positional arguments, wiping each: the likeliest one is a password. */
+static int refuse_positional(int argc, char **argv, int first, char **cause)
+{
+	int i;
+
+	if (first >= argc)
+		return 0;
+	for (i = first; i < argc; i++)
+		wipe_arg(argv[i]);
+	set_cause(cause, "unexpected argument on the command line (it has been wiped "
+	    "from memory): podpass takes no arguments besides options, and never a "
+	    "password; use --password-stdin, --password-file FILE, --generate or "
+	    "PODPASS_PASSWORD");
+	return EX_USAGE;
+}
+
+int options_parse_argv(struct options *o, int argc, char **argv, char **cause)
+{
+	int c, rc, first = 1;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		o->command = parse_command(argv[1]);
+		if (o->command == CMD_NONE) {
+			set_cause(cause, "unknown command '%s': use enable, disable or status "
+			    "(see podpass --help)", argv[1]);
+			return EX_USAGE;
+		}
+		first = 2;
+	}
+	optind = first;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:u:c:qv", long_options, NULL)) != -1) {
+		if (c == ':') {
+			set_cause(cause, "option '%s' needs a value", argv[optind - 1]);
+			return EX_USAGE;
+		}
+		if (c == '?')
+			return unknown_option(argv[optind - 1], cause);
+		if ((rc = apply_option(o, c, optarg, cause)) != 0)
+			return rc;
+	}
+	return refuse_positional(argc, argv, optind, cause);
+}
+
+/* What the inih handler needs: the options being filled and the first error. */
+struct ini_ctx {
+	struct options *o;
+	const char *path;
+	char *cause;
+};
+
+/* Apply one key of section [podpass]; returns 0 on success, -1 on a bad value. */
+static int apply_file_key(struct options *o, const char *key, const char *value)
+{
+	if (strcmp(key, "user") == 0)
+		set_str(&o->user, value);
+	else if (strcmp(key, "mode") == 0)
+		return options_parse_mode(value, &o->mode);
+	else if (strcmp(key, "restart") == 0)
+		return options_parse_restart(value, &o->restart);
+	else if (strcmp(key, "sshd_config") == 0)
+		set_str(&o->sshd_config, value);
+	else if (strcmp(key, "min_length") == 0)
+		return options_parse_min_length(value, &o->min_length);
+	else if (strcmp(key, "method") == 0)
+		set_str(&o->method, value);
+	else if (strcmp(key, "sshd") == 0)
+		set_str(&o->sshd_path, value);
+	else
+		return -2;
+	return 0;
+}
+
+/* inih callback: returns nonzero to go on, 0 to report an error (inih
+ * then gives the line number of the first error). */
+static int ini_on_key(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct ini_ctx *ctx = user;
+	int r;
+
+	if (ctx->cause != NULL)
+		return 1;
+	if (strcmp(section, "podpass") != 0) {
+		ctx->cause = xasprintf("unknown section [%s] (only [podpass] is read)",
+		    section);
+		return 0;
+	}
+	r = apply_file_key(ctx->o, name, value);
+	if (r == -2)
+		ctx->cause = xasprintf("unknown key '%s'", name);
+	else if (r != 0)
+		ctx->cause = xasprintf("bad value '%s' for '%s'", value, name);
+	return r == 0;
+}
+
+/* Open a config file only if root owns it and no one else can write it. */
+static int read_trusted_file(const char *path, int must_exist, char **text,
+    char **cause)
+{
+	struct stat st;
+	size_t len;
+	int rc;
+
+	rc = atomic_read_nofollow(path, CONFIG_FILE_MAX, text, &len, &st, cause);
+	if (rc == EX_NOINPUT && !must_exist) {
+		*text = NULL;
+		return 0;
+	}
+	if (rc != 0)
+		return rc == EX_NOINPUT ? EX_NOINPUT : EX_CONFIG;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		set_cause(cause, "%s: refused: it must be owned by root and not writable "
+		    "by group or others (it decides how root logs in)", path);
+		free(*text);
+		*text = NULL;
+		return EX_CONFIG;
+	}
+	if (memchr(*text, '\0', len) != NULL) {
+		set_cause(cause, "%s: refused: it holds a NUL byte", path);
+		free(*text);
+		*text = NULL;
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+int options_read_file(const struct options *cli, struct options *file, char **cause)
+{
+	const char *logical = cli->config_file ? cli->config_file : OPTIONS_DEFAULT_CONFIG;
+	char *path = path_under_root(cli->root, logical), *text = NULL;
+	struct ini_ctx ctx = { file, path, NULL };
+	int rc, line;
+
+	rc = read_trusted_file(path, cli->config_file != NULL, &text, cause);
+	if (rc != 0 || text == NULL)
+		goto out;
+	line = ini_parse_string(text, ini_on_key, &ctx);
+	if (line != 0 || ctx.cause != NULL) {
+		set_cause(cause, "%s:%d: %s", path, line, ctx.cause ? ctx.cause :
+		    "not a valid line (expected '[podpass]' or 'key = value')");
+		rc = EX_CONFIG;
+	}
+out:
+	free(ctx.cause);
+	free(text);
+	free(path);
+	return rc;
+}
+
+int options_read_env(struct options *env, char **cause)
+{
+	static const char *const keys[] = {
+		"user", "mode", "restart", "sshd_config", "min_length", "method"
+	};
+	char name[64];
+	const char *v;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(name, sizeof(name), "PODPASS_%s", keys[i]);
+		for (j = 8; name[j] != '\0'; j++)
+			name[j] = (char)toupper((unsigned char)name[j]);
+		if ((v = getenv(name)) == NULL || *v == '\0')
+			continue;
+		if (apply_file_key(env, keys[i], v) != 0) {
+			set_cause(cause, "bad value in the environment variable %s", name);
+			return EX_CONFIG;
+		}
+	}
+	return 0;
+}
+
+/* Layer one string field. */
+static void merge_str(char **dst, const char *src)
+{
+	if (src != NULL)
+		set_str(dst, src);
+}
+
+void options_merge(struct options *dst, const struct options *src)
+{
+	if (src->command != CMD_NONE)
+		dst->command = src->command;
+	merge_str(&dst->user, src->user);
+	if (src->source != PW_UNSET)
+		dst->source = src->source;
+	merge_str(&dst->password_file, src->password_file);
+	merge_str(&dst->sshd_config, src->sshd_config);
+	merge_str(&dst->root, src->root);
+	merge_str(&dst->config_file, src->config_file);
+	merge_str(&dst->method, src->method);
+	merge_str(&dst->sshd_path, src->sshd_path);
+	if (src->mode != MODE_UNSET)
+		dst->mode = src->mode;
+	if (src->restart != RESTART_UNSET)
+		dst->restart = src->restart;
+	if (src->encrypted != -1)
+		dst->encrypted = src->encrypted;
+	if (src->dry_run != -1)
+		dst->dry_run = src->dry_run;
+	if (src->verbosity != -1)
+		dst->verbosity = src->verbosity;
+	if (src->min_length != -1)
+		dst->min_length = src->min_length;
+	if (src->lock_password != -1)
+		dst->lock_password = src->lock_password;
+	if (src->json != -1)
+		dst->json = src->json;
+}
+
+void options_fill_defaults(struct options *o)
+{
+	if (o->user == NULL)
+		o->user = xstrdup("root");
+	if (o->sshd_config == NULL)
+		o->sshd_config = xstrdup(OPTIONS_DEFAULT_SSHD_CONFIG);
+	if (o->sshd_path == NULL)
+		o->sshd_path = xstrdup(PODPASS_SSHD_PATH);
+	if (o->root == NULL)
+		o->root = xstrdup("/");
+	if (o->mode == MODE_UNSET)
+		o->mode = MODE_EITHER;
+	if (o->restart == RESTART_UNSET)
+		o->restart = RESTART_AUTO;
+	if (o->encrypted == -1)
+		o->encrypted = 0;
+	if (o->dry_run == -1)
+		o->dry_run = 0;
+	if (o->verbosity == -1)
+		o->verbosity = 1;
+	if (o->min_length == -1)
+		o->min_length = OPTIONS_DEFAULT_MIN_LENGTH;
+	if (o->lock_password == -1)
+		o->lock_password = 0;
+	if (o->json == -1)
+		o->json = 0;
+}
+
+/* Check the settings that every layer could have set. */
+static int options_check(const struct options *o, char **cause)
+{
+	const char *prefix;
+	int rc;
+
+	if ((rc = user_name_check(o->user, cause)) != 0)
+		return EX_USAGE;
+	if (o->sshd_config[0] != '/' || o->sshd_path[0] != '/' || o->root[0] != '/') {
+		set_cause(cause, "--sshd-config, --sshd and --root take absolute paths");
+		return EX_USAGE;
+	}
+	if ((rc = hash_method_prefix(o->method, &prefix, cause)) != 0)
+		return rc;
+	if (strcmp(o->root, "/") != 0 && o->command == CMD_ENABLE &&
+	    o->restart != RESTART_NONE && o->dry_run != 1) {
+		set_cause(cause, "--root DIR prepares another system's files: it goes with "
+		    "--restart none (sshd of another root is not started from here)");
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+int options_load(struct options *o, int argc, char **argv, char **cause)
+{
+	struct options cli, file, env;
+	int rc;
+
+	options_init(&cli);
+	options_init(&file);
+	options_init(&env);
+	if ((rc = options_parse_argv(&cli, argc, argv, cause)) != 0)
+		goto out;
+	if (cli.command == CMD_HELP || cli.command == CMD_VERSION || cli.command == CMD_NONE) {
+		options_merge(o, &cli);
+		goto out;
+	}
+	if ((rc = options_read_file(&cli, &file, cause)) != 0)
+		goto out;
+	if ((rc = options_read_env(&env, cause)) != 0)
+		goto out;
+	options_merge(o, &file);
+	options_merge(o, &env);
+	options_merge(o, &cli);
+	options_fill_defaults(o);
+	rc = options_check(o, cause);
+out:
+	options_free(&cli);
+	options_free(&file);
+	options_free(&env);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* Settings: built-in defaults < /etc/podpass.conf (inih) < PODPASS_*
+ * environment < argv. The password itself is never a setting: only where
+ * to read it from is. */
+#ifndef PODPASS_OPTIONS_H
+#define PODPASS_OPTIONS_H
+
+enum pp_command { CMD_NONE = 0, CMD_ENABLE, CMD_DISABLE, CMD_STATUS, CMD_HELP, CMD_VERSION };
+enum pw_source { PW_UNSET = 0, PW_STDIN, PW_FILE, PW_GENERATE };
+enum restart_mode { RESTART_UNSET = 0, RESTART_AUTO, RESTART_RELOAD, RESTART_START, RESTART_NONE };
+enum auth_mode { MODE_UNSET = 0, MODE_EITHER, MODE_BOTH };
+
+#define OPTIONS_DEFAULT_CONFIG "/etc/podpass.conf"
+#define OPTIONS_DEFAULT_SSHD_CONFIG "/etc/ssh/sshd_config"
+#define OPTIONS_DEFAULT_MIN_LENGTH 8
+
+/* Every field starts unset (NULL, 0 or -1) so that layers can be merged. */
+struct options {
+	enum pp_command command;
+	char *user;
+	enum pw_source source;
+	char *password_file;
+	int encrypted;		/* -1 unset */
+	enum auth_mode mode;
+	enum restart_mode restart;
+	int dry_run;		/* -1 unset */
+	char *sshd_config;	/* path as seen inside root */
+	char *root;		/* NULL: "/" */
+	char *config_file;	/* -c; NULL: the default path */
+	int verbosity;		/* -1 unset; 0 quiet, 1 normal, 2+ verbose */
+	long min_length;	/* -1 unset */
+	char *method;		/* hash method name; NULL: libxcrypt's preferred */
+	char *sshd_path;	/* sshd binary inside root */
+	int lock_password;	/* disable --lock-password; -1 unset */
+	int json;		/* status --json; -1 unset */
+};
+
+void options_init(struct options *o);
+void options_free(struct options *o);
+
+/* Parse argv (command first). Positional arguments and anything that looks
+ * like a password on the command line are refused, and such arguments are
+ * wiped from argv. Returns 0 or EX_USAGE with *cause. */
+int options_parse_argv(struct options *o, int argc, char **argv, char **cause);
+
+/* Read the config file (o->config_file or the default, under root) into
+ * *file: section [podpass], keys user, mode, restart, sshd_config,
+ * min_length, method, sshd. A missing default file is fine; a file that is
+ * a symlink, not owned by root, or group/world-writable is refused with
+ * EX_CONFIG; unknown keys and bad values give EX_CONFIG "FILE:LINE: ...". */
+int options_read_file(const struct options *cli, struct options *file, char **cause);
+
+/* Read PODPASS_USER, PODPASS_MODE, PODPASS_RESTART, PODPASS_SSHD_CONFIG,
+ * PODPASS_MIN_LENGTH, PODPASS_METHOD into *env. EX_CONFIG on a bad value. */
+int options_read_env(struct options *env, char **cause);
+
+/* Layer src over dst: every field set in src replaces dst's. */
+void options_merge(struct options *dst, const struct options *src);
+
+/* Fill what is still unset with the built-in defaults. */
+void options_fill_defaults(struct options *o);
+
+/* Everything above in order: defaults < file < environment < argv.
+ * Returns 0 or an EX_* code with *cause. */
+int options_load(struct options *o, int argc, char **argv, char **cause);
+
+/* Value parsers shared by argv, file and environment. Return 0 or -1. */
+int options_parse_mode(const char *s, enum auth_mode *out);
+int options_parse_restart(const char *s, enum restart_mode *out);
+int options_parse_min_length(const char *s, long *out);
+
+/* The usage text for --help. */
+const char *options_usage(void);
+
+#endif

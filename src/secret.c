@@ -1,0 +1,272 @@
+/* The password: read from one source, kept in locked memory, wiped after use.
+ *
+ * Must never: take the password from argv, leave a copy in memory after
+ * secret_free, pass it to a child's environment, or print it anywhere but
+ * the one line --generate owes standard output. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "secret.h"
+#include "util.h"
+
+#define SECRET_CAP (SECRET_MAX + 2)
+
+/* Give s a locked, zeroed buffer big enough for any accepted secret. */
+static void secret_alloc(struct secret *s)
+{
+	s->cap = SECRET_CAP + 1;
+	s->buf = xcalloc(1, s->cap);
+	if (mlock(s->buf, s->cap) != 0)
+		log_debug("mlock: %s (the secret may be swapped out)", strerror(errno));
+	s->len = 0;
+}
+
+void secret_free(struct secret *s)
+{
+	if (s->buf == NULL)
+		return;
+	explicit_bzero(s->buf, s->cap);
+	munlock(s->buf, s->cap);
+	free(s->buf);
+	s->buf = NULL;
+	s->len = s->cap = 0;
+}
+
+/* Drop one trailing line ending; refuse NUL bytes and a second line. */
+static int secret_finish_line(struct secret *s, const char *what, char **cause)
+{
+	if (s->len > 0 && s->buf[s->len - 1] == '\n')
+		s->buf[--s->len] = '\0';
+	if (s->len > 0 && s->buf[s->len - 1] == '\r')
+		s->buf[--s->len] = '\0';
+	if (s->len == 0) {
+		set_cause(cause, "%s: the password is empty", what);
+		return EX_NOINPUT;
+	}
+	if (memchr(s->buf, '\0', s->len) != NULL) {
+		set_cause(cause, "%s: the password holds a NUL byte", what);
+		return EX_DATAERR;
+	}
+	if (memchr(s->buf, '\n', s->len) != NULL || memchr(s->buf, '\r', s->len) != NULL) {
+		set_cause(cause, "%s: more than one line; give the password alone on one line",
+		    what);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* Read from fd until end of file or the first newline, at most SECRET_MAX bytes. */
+static int secret_read_until_eol(int fd, struct secret *s, const char *what,
+    int stop_at_newline, char **cause)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (s->len > SECRET_MAX) {
+			set_cause(cause, "%s: longer than %d bytes", what, SECRET_MAX);
+			return EX_DATAERR;
+		}
+		r = read(fd, s->buf + s->len, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			set_cause(cause, "%s: read: %s", what, strerror(errno));
+			return EX_IOERR;
+		}
+		if (r == 0)
+			break;
+		s->len++;
+		if (stop_at_newline && s->buf[s->len - 1] == '\n')
+			break;
+	}
+	s->buf[s->len] = '\0';
+	return 0;
+}
+
+int secret_read_fd(int fd, struct secret *s, char **cause)
+{
+	int rc;
+
+	secret_alloc(s);
+	rc = secret_read_until_eol(fd, s, "standard input", 1, cause);
+	if (rc == 0)
+		rc = secret_finish_line(s, "standard input", cause);
+	if (rc != 0)
+		secret_free(s);
+	return rc;
+}
+
+int secret_read_file(const char *path, struct secret *s, char **cause)
+{
+	struct stat st;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		set_cause(cause, "password file %s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		set_cause(cause, "password file %s: not a regular file", path);
+		close(fd);
+		return EX_NOINPUT;
+	}
+	if ((st.st_mode & 0044) != 0)
+		log_warn("password file %s can be read by others; make it mode 0600", path);
+	secret_alloc(s);
+	rc = secret_read_until_eol(fd, s, path, 0, cause);
+	close(fd);
+	if (rc == 0)
+		rc = secret_finish_line(s, path, cause);
+	if (rc != 0)
+		secret_free(s);
+	return rc;
+}
+
+void secret_scrub_env(void)
+{
+	char *v = getenv(SECRET_ENV);
+
+	if (v != NULL)
+		explicit_bzero(v, strlen(v));
+	unsetenv(SECRET_ENV);
+}
+
+int secret_take_env(const char *name, struct secret *s, char **cause)
+{
+	char *v = getenv(name);
+	size_t n;
+
+	s->buf = NULL;
+	if (v == NULL)
+		return 0;
+	n = strlen(v);
+	if (n > SECRET_MAX) {
+		set_cause(cause, "%s: longer than %d bytes", name, SECRET_MAX);
+		secret_scrub_env();
+		return EX_DATAERR;
+	}
+	secret_alloc(s);
+	memcpy(s->buf, v, n);
+	s->len = n;
+	explicit_bzero(v, n);
+	unsetenv(name);
+	if (n == 0) {
+		secret_free(s);
+		set_cause(cause, "%s is set but empty", name);
+		return EX_NOINPUT;
+	}
+	return 0;
+}
+
+/* Ask once on the terminal fd with echo off. */
+static int prompt_once(int tty, const char *question, struct secret *s, char **cause)
+{
+	struct termios old, quiet;
+	int rc;
+
+	if (tcgetattr(tty, &old) != 0) {
+		set_cause(cause, "terminal: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (write(tty, question, strlen(question)) < 0 ||
+	    tcsetattr(tty, TCSAFLUSH, &quiet) != 0) {
+		set_cause(cause, "terminal: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	secret_alloc(s);
+	rc = secret_read_until_eol(tty, s, "terminal", 1, cause);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	if (write(tty, "\n", 1) < 0)
+		log_debug("terminal write failed");
+	if (rc == 0)
+		rc = secret_finish_line(s, "terminal", cause);
+	if (rc != 0)
+		secret_free(s);
+	return rc;
+}
+
+int secret_prompt(struct secret *s, char **cause)
+{
+	struct secret again = { NULL, 0, 0 };
+	int tty, rc;
+
+	tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (tty < 0) {
+		set_cause(cause, "cannot open the terminal: %s", strerror(errno));
+		return EX_NOINPUT;
+	}
+	rc = prompt_once(tty, "New password: ", s, cause);
+	if (rc == 0)
+		rc = prompt_once(tty, "Retype new password: ", &again, cause);
+	if (rc == 0 && (again.len != s->len || memcmp(again.buf, s->buf, s->len) != 0)) {
+		set_cause(cause, "the two passwords differ; nothing was changed");
+		rc = EX_DATAERR;
+	}
+	secret_free(&again);
+	if (rc != 0)
+		secret_free(s);
+	close(tty);
+	return rc;
+}
+
+int secret_generate(struct secret *s, size_t n, char **cause)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char byte;
+	size_t i = 0;
+
+	secret_alloc(s);
+	if (n > SECRET_MAX)
+		n = SECRET_MAX;
+	while (i < n) {
+		if (getrandom(&byte, 1, 0) != 1) {
+			if (errno == EINTR)
+				continue;
+			set_cause(cause, "getrandom: %s", strerror(errno));
+			secret_free(s);
+			return EX_OSERR;
+		}
+		if (byte >= 248)	/* 248 = 4 * 62: keep the choice uniform */
+			continue;
+		s->buf[i++] = alphabet[byte % 62];
+	}
+	explicit_bzero(&byte, sizeof(byte));
+	s->len = n;
+	s->buf[n] = '\0';
+	return 0;
+}
+
+int secret_check_password(const struct secret *s, long min_length, char **cause)
+{
+	size_t i;
+
+	if ((long)s->len < min_length) {
+		set_cause(cause, "the password is too short: at least %ld characters are "
+		    "needed (set min_length in podpass.conf to change this)", min_length);
+		return EX_DATAERR;
+	}
+	for (i = 0; i < s->len; i++) {
+		if ((unsigned char)s->buf[i] < 0x20 || s->buf[i] == 0x7f) {
+			set_cause(cause, "the password holds a control character");
+			return EX_DATAERR;
+		}
+	}
+	return 0;
+}

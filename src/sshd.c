@@ -1,0 +1,721 @@
+/* sshd and ssh-keygen as processes: validate, read effective settings,
+ * prepare the runtime, find, reload or start the listener, wait for it.
+ *
+ * Must never: give a child the password or any of podpass's environment,
+ * signal a process that is not the sshd listener, or call sshd ready
+ * before its listener answers with an SSH banner. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "log.h"
+#include "sshd.h"
+#include "sshd_config.h"
+#include "util.h"
+
+#define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
+#define POLL_STEP_MS 10
+
+char *const sshd_child_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	NULL
+};
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep for ms milliseconds. */
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* In the child: stdio onto the pipes, chroot, exec. Never returns. */
+static void child_exec(const char *root, char *const argv[], int outfd, int errfd)
+{
+	int devnull = open("/dev/null", O_RDWR);
+
+	if (devnull < 0 || dup2(devnull, 0) < 0 ||
+	    dup2(outfd >= 0 ? outfd : devnull, 1) < 0 ||
+	    dup2(errfd >= 0 ? errfd : devnull, 2) < 0)
+		_exit(126);
+	if (strcmp(root, "/") != 0 && (chroot(root) != 0 || chdir("/") != 0))
+		_exit(126);
+	signal(SIGPIPE, SIG_DFL);
+	execve(argv[0], argv, sshd_child_env);
+	_exit(127);
+}
+
+/* Read both pipes to their ends, keeping at most CHILD_OUTPUT_MAX of each. */
+static void drain_pipes(int outfd, int errfd, struct buf *out, struct buf *err)
+{
+	struct pollfd fds[2] = { { outfd, POLLIN, 0 }, { errfd, POLLIN, 0 } };
+	struct buf *bufs[2] = { out, err };
+	char chunk[8192];
+	int open_fds = 2, i;
+	ssize_t r;
+
+	while (open_fds > 0) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || fds[i].revents == 0)
+				continue;
+			r = read(fds[i].fd, chunk, sizeof(chunk));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+				open_fds--;
+			} else if (bufs[i]->len < CHILD_OUTPUT_MAX)
+				buf_add(bufs[i], chunk, (size_t)r);
+		}
+	}
+}
+
+int sshd_run(const char *root, char *const argv[], char **out, char **err,
+    int *status, char **cause)
+{
+	struct buf ob = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
+	int op[2], ep[2], ws;
+	pid_t pid;
+
+	if (pipe2(op, O_CLOEXEC) != 0)
+		goto fail_early;
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		close(op[0]);
+		close(op[1]);
+		goto fail_early;
+	}
+	log_debug("running %s", argv[0]);
+	if ((pid = fork()) < 0) {
+		close(op[0]); close(op[1]); close(ep[0]); close(ep[1]);
+		goto fail_early;
+	}
+	if (pid == 0)
+		child_exec(root, argv, op[1], ep[1]);
+	close(op[1]);
+	close(ep[1]);
+	drain_pipes(op[0], ep[0], &ob, &eb);
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	if (out != NULL)
+		*out = buf_take(&ob, NULL);
+	if (err != NULL)
+		*err = buf_take(&eb, NULL);
+	buf_free(&ob);
+	buf_free(&eb);
+	return 0;
+fail_early:
+	set_cause(cause, "cannot run %s: %s", argv[0], strerror(errno));
+	return EX_OSERR;
+}
+
+int sshd_check_installed(const struct sshd_ctx *ctx, char **cause)
+{
+	char *path = path_under_root(ctx->root, ctx->sshd_path);
+	int ok = access(path, X_OK) == 0;
+
+	if (!ok)
+		set_cause(cause, "sshd not found at %s (install openssh-server, or "
+		    "give its path with --sshd)", path);
+	free(path);
+	return ok ? 0 : EX_UNAVAILABLE;
+}
+
+/* Trim trailing white space (sshd's messages end in a newline). */
+static void rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
+    const char *spec, char **dump, char **cause)
+{
+	char *argv[10], *out = NULL, *err = NULL;
+	int n = 0, status, rc;
+
+	argv[n++] = (char *)ctx->sshd_path;
+	argv[n++] = "-T";
+	argv[n++] = "-f";
+	argv[n++] = (char *)config;
+	if (hostkey != NULL) {
+		argv[n++] = "-h";
+		argv[n++] = (char *)hostkey;
+	}
+	argv[n++] = "-C";
+	argv[n++] = (char *)spec;
+	argv[n] = NULL;
+	if ((rc = sshd_run(ctx->root, argv, &out, &err, &status, cause)) != 0)
+		return rc;
+	if (status != 0) {
+		rtrim(err);
+		set_cause(cause, "sshd rejects the configuration: %s", *err ? err :
+		    "(no message)");
+		free(out);
+		free(err);
+		return EX_CONFIG;
+	}
+	free(err);
+	*dump = out;
+	return 0;
+}
+
+size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n)
+{
+	size_t i, found = 0;
+	char *p;
+
+	for (i = 0; i < n; i++) {
+		p = path_under_root(ctx->root, paths[i]);
+		if (access(p, R_OK) == 0)
+			found++;
+		free(p);
+	}
+	return found;
+}
+
+/* Run a child and turn a non-zero exit into an error naming what. */
+static int run_checked(const char *root, char *const argv[], const char *what,
+    char **cause)
+{
+	char *err = NULL;
+	int status, rc;
+
+	if ((rc = sshd_run(root, argv, NULL, &err, &status, cause)) != 0)
+		return rc;
+	if (status != 0) {
+		rtrim(err);
+		set_cause(cause, "%s failed (exit %d): %s", what, status, err);
+		rc = EX_OSERR;
+	}
+	free(err);
+	return rc;
+}
+
+int sshd_make_host_keys(const struct sshd_ctx *ctx, char **cause)
+{
+	char *argv[] = { PODPASS_SSH_KEYGEN_PATH, "-A", NULL };
+
+	log_info("creating sshd's missing host keys (ssh-keygen -A)");
+	return run_checked(ctx->root, argv, "ssh-keygen -A", cause);
+}
+
+int sshd_make_throwaway_key(const char *workdir, char **keypath, char **cause)
+{
+	char *path = xasprintf("%s/throwaway_host_key", workdir);
+	char *argv[] = { PODPASS_SSH_KEYGEN_PATH, "-q", "-t", "ed25519", "-N", "",
+	    "-C", "podpass-check", "-f", path, NULL };
+	int rc;
+
+	rc = run_checked("/", argv, "ssh-keygen (throwaway key)", cause);
+	if (rc != 0) {
+		free(path);
+		return rc;
+	}
+	*keypath = path;
+	return 0;
+}
+
+int sshd_make_rundir(const struct sshd_ctx *ctx, int *created, char **cause)
+{
+	char *p = path_under_root(ctx->root, "/run/sshd");
+	int rc = 0;
+
+	*created = 0;
+	if (mkdir(p, 0755) == 0)
+		*created = 1;
+	else if (errno != EEXIST) {
+		set_cause(cause, "cannot create %s: %s", p, strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	free(p);
+	return rc;
+}
+
+void sshd_remove_rundir(const struct sshd_ctx *ctx)
+{
+	char *p = path_under_root(ctx->root, "/run/sshd");
+
+	if (rmdir(p) != 0)
+		log_debug("rmdir %s: %s", p, strerror(errno));
+	free(p);
+}
+
+/* Split "host:port" or "[host]:port" into l. */
+static int parse_listen_value(const char *v, struct sshd_listen *l)
+{
+	const char *colon;
+	size_t hl;
+
+	if (*v == '[') {
+		colon = strstr(v, "]:");
+		if (colon == NULL)
+			return -1;
+		hl = (size_t)(colon - v - 1);
+		v++;
+		colon++;
+	} else {
+		colon = strrchr(v, ':');
+		if (colon == NULL)
+			return -1;
+		hl = (size_t)(colon - v);
+	}
+	if (hl == 0 || hl >= sizeof(l->addr))
+		return -1;
+	memcpy(l->addr, v, hl);
+	l->addr[hl] = '\0';
+	l->port = atoi(colon + 1);
+	if (l->port <= 0 || l->port > 65535)
+		return -1;
+	if (strcmp(l->addr, "0.0.0.0") == 0)
+		strcpy(l->addr, "127.0.0.1");
+	else if (strcmp(l->addr, "::") == 0)
+		strcpy(l->addr, "::1");
+	return 0;
+}
+
+int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause)
+{
+	char *v = sshd_dump_get(dump, "listenaddress");
+	int rc = 0;
+
+	if (v == NULL) {
+		char *port = sshd_dump_get(dump, "port");
+
+		strcpy(l->addr, "127.0.0.1");
+		l->port = port ? atoi(port) : 22;
+		free(port);
+		return 0;
+	}
+	if (parse_listen_value(v, l) != 0) {
+		set_cause(cause, "cannot understand sshd's listen address '%s'", v);
+		rc = EX_SOFTWARE;
+	}
+	free(v);
+	return rc;
+}
+
+/* Read a small /proc file into buf (NUL-terminated); returns bytes or -1. */
+static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The parent pid and whether comm is "sshd", from /proc/PID/stat. */
+static int proc_stat(pid_t pid, pid_t *ppid, int *is_sshd)
+{
+	char buf[512], *close_paren, *open_paren;
+	char state;
+	long pp;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
+		return -1;
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (open_paren == NULL || close_paren == NULL ||
+	    sscanf(close_paren + 1, " %c %ld", &state, &pp) != 2)
+		return -1;
+	*is_sshd = (size_t)(close_paren - open_paren - 1) == 4 &&
+	    strncmp(open_paren + 1, "sshd", 4) == 0 && state != 'Z';
+	*ppid = (pid_t)pp;
+	return 0;
+}
+
+/* 1 when pid is an sshd listener: comm "sshd" and a parent that is not sshd. */
+static int is_listener(pid_t pid)
+{
+	pid_t ppid, gp;
+	int is_sshd, parent_sshd;
+
+	if (pid <= 0 || proc_stat(pid, &ppid, &is_sshd) != 0 || !is_sshd)
+		return 0;
+	if (proc_stat(ppid, &gp, &parent_sshd) != 0)
+		return 1;
+	return !parent_sshd;
+}
+
+/* The -f argument of the listener's command line, or NULL (malloc'd). */
+static char *listener_config_arg(pid_t pid)
+{
+	char buf[8192], *p, *end;
+	ssize_t n = read_proc(pid, "cmdline", buf, sizeof(buf));
+
+	if (n <= 0)
+		return NULL;
+	end = buf + n;
+	for (p = buf; p < end; p += strlen(p) + 1) {
+		if (strcmp(p, "-f") == 0 && p + strlen(p) + 1 < end)
+			return xstrdup(p + strlen(p) + 1);
+		if (strncmp(p, "-f", 2) == 0 && p[2] != '\0')
+			return xstrdup(p + 2);
+	}
+	return NULL;
+}
+
+/* The pid written in pidfile (a path inside root), or 0. */
+static pid_t pid_from_file(const struct sshd_ctx *ctx, const char *pidfile)
+{
+	char *path = path_under_root(ctx->root, pidfile), buf[32];
+	long v = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 ? (pid_t)v : 0;
+}
+
+/* Scan /proc for an sshd listener; 0 when there is none. */
+static pid_t scan_for_listener(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0, pid;
+
+	if (d == NULL)
+		return 0;
+	while (found == 0 && (e = readdir(d)) != NULL) {
+		pid = (pid_t)strtol(e->d_name, NULL, 10);
+		if (pid > 0 && is_listener(pid))
+			found = pid;
+	}
+	closedir(d);
+	return found;
+}
+
+int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
+    char **cause)
+{
+	char *farg;
+	pid_t p;
+
+	*pid = 0;
+	if (strcmp(ctx->root, "/") != 0)
+		return 0;
+	p = pidfile ? pid_from_file(ctx, pidfile) : 0;
+	if (!is_listener(p))
+		p = scan_for_listener();
+	if (p == 0)
+		return 0;
+	farg = listener_config_arg(p);
+	if (farg != NULL && strcmp(farg, ctx->config_path) != 0) {
+		set_cause(cause, "the running sshd (pid %ld) reads %s, not %s; run podpass "
+		    "with --sshd-config %s", (long)p, farg, ctx->config_path, farg);
+		free(farg);
+		return EX_CONFIG;
+	}
+	free(farg);
+	log_verbose("sshd listener runs as pid %ld", (long)p);
+	*pid = p;
+	return 0;
+}
+
+/* Collect listening sockets on port from one /proc/PID/net/tcp* table. */
+static size_t scan_tcp_table(pid_t pid, const char *table, int port,
+    unsigned long *inodes, size_t n, size_t max)
+{
+	char path[64], line[512];
+	unsigned int lport, state;
+	unsigned long inode;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/net/%s", (long)pid, table);
+	if ((f = fopen(path, "re")) == NULL)
+		return n;
+	while (n < max && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %*s %*s %lu",
+		    &lport, &state, &inode) != 3)
+			continue;
+		if ((int)lport == port && state == 0x0A && inode != 0)
+			inodes[n++] = inode;
+	}
+	fclose(f);
+	return n;
+}
+
+size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max)
+{
+	size_t n = scan_tcp_table(pid, "tcp", port, inodes, 0, max);
+
+	return scan_tcp_table(pid, "tcp6", port, inodes, n, max);
+}
+
+/* Connect to l, non-blocking with a deadline; returns the socket or -1. */
+static int connect_with_deadline(const struct sshd_listen *l, int timeout_ms)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct pollfd pfd;
+	socklen_t slen;
+	int fd, err = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, l->addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)l->port);
+		slen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, l->addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)l->port);
+		slen = sizeof(*s6);
+	} else
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, slen) == 0)
+		return fd;
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	slen = sizeof(err);
+	if (errno != EINPROGRESS || poll(&pfd, 1, timeout_ms) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &slen) != 0 || err != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
+{
+	char buf[256];
+	size_t got = 0;
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd pfd;
+	ssize_t r;
+	int fd = connect_with_deadline(l, timeout_ms), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (got < 8 && now_ms() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) != 1)
+			break;
+		r = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got >= 8 && memcmp(buf, "SSH-2.0-", 8) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* 1 when none of cur's inodes is among old's. */
+static int all_new(const unsigned long *cur, size_t ncur, const unsigned long *old,
+    size_t nold)
+{
+	size_t i, j;
+
+	for (i = 0; i < ncur; i++)
+		for (j = 0; j < nold; j++)
+			if (cur[i] == old[j])
+				return 0;
+	return 1;
+}
+
+/* Wait until pid listens on l->port on sockets not in old and answers. */
+static int wait_listening(pid_t pid, const struct sshd_listen *l,
+    const unsigned long *old, size_t nold, int timeout_ms, char **cause)
+{
+	long long deadline = now_ms() + timeout_ms;
+	unsigned long cur[16];
+	size_t ncur;
+
+	while (now_ms() < deadline) {
+		if (kill(pid, 0) != 0 || !is_listener(pid)) {
+			set_cause(cause, "sshd (pid %ld) exited; see its log "
+			    "(journal, /var/log/auth.log, or run sshd -t)", (long)pid);
+			return EX_UNAVAILABLE;
+		}
+		ncur = sshd_listen_inodes(pid, l->port, cur, 16);
+		if (ncur > 0 && all_new(cur, ncur, old, nold) &&
+		    sshd_probe_banner(l, 1000) == 0)
+			return 0;
+		sleep_ms(POLL_STEP_MS);
+	}
+	set_cause(cause, "sshd (pid %ld) did not answer on %s port %d within %d ms",
+	    (long)pid, l->addr, l->port, timeout_ms);
+	return EX_UNAVAILABLE;
+}
+
+int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause)
+{
+	unsigned long old[16];
+	size_t nold = sshd_listen_inodes(pid, l->port, old, 16);
+
+	log_verbose("reloading sshd (SIGHUP to pid %ld)", (long)pid);
+	if (kill(pid, SIGHUP) != 0) {
+		set_cause(cause, "cannot signal sshd (pid %ld): %s", (long)pid, strerror(errno));
+		return EX_OSERR;
+	}
+	return wait_listening(pid, l, old, nold, timeout_ms, cause);
+}
+
+/* 1 when systemd manages this system (and so should start sshd). */
+static int systemd_runs(const struct sshd_ctx *ctx)
+{
+	struct stat st;
+
+	return strcmp(ctx->root, "/") == 0 && stat("/run/systemd/system", &st) == 0 &&
+	    S_ISDIR(st.st_mode) && access("/bin/systemctl", X_OK) == 0;
+}
+
+/* Start sshd through systemd: the unit is "ssh" on Debian/Ubuntu, else "sshd". */
+static int start_with_systemd(char **cause)
+{
+	char *argv[] = { "/bin/systemctl", "start", "ssh.service", NULL };
+	int rc;
+
+	log_verbose("starting sshd with systemctl");
+	if ((rc = run_checked("/", argv, "systemctl start ssh.service", cause)) == 0)
+		return 0;
+	argv[2] = "sshd.service";
+	return run_checked("/", argv, "systemctl start sshd.service", cause);
+}
+
+/* Start the sshd binary itself; it detaches on its own. */
+static int start_binary(const struct sshd_ctx *ctx, char **cause)
+{
+	char *argv[4] = { (char *)ctx->sshd_path, NULL, NULL, NULL };
+
+	if (strcmp(ctx->config_path, "/etc/ssh/sshd_config") != 0) {
+		argv[1] = "-f";
+		argv[2] = (char *)ctx->config_path;
+	}
+	log_verbose("starting %s", ctx->sshd_path);
+	return run_checked(ctx->root, argv, "starting sshd", cause);
+}
+
+int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct sshd_listen *l,
+    int timeout_ms, char **cause)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int rc;
+	pid_t pid;
+
+	rc = systemd_runs(ctx) ? start_with_systemd(cause) : start_binary(ctx, cause);
+	if (rc != 0)
+		return rc;
+	while (now_ms() < deadline) {
+		pid = pid_from_file(ctx, pidfile);
+		if (pid > 0 && is_listener(pid))
+			return wait_listening(pid, l, NULL, 0, (int)(deadline - now_ms()),
+			    cause);
+		sleep_ms(POLL_STEP_MS);
+	}
+	set_cause(cause, "sshd did not start within %d ms (no listener in %s)", timeout_ms,
+	    pidfile);
+	return EX_UNAVAILABLE;
+}
+
+int sshd_stop(pid_t pid, int timeout_ms, char **cause)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	if (kill(pid, SIGTERM) != 0) {
+		set_cause(cause, "cannot stop sshd (pid %ld): %s", (long)pid, strerror(errno));
+		return EX_OSERR;
+	}
+	while (now_ms() < deadline) {
+		if (!is_listener(pid))
+			return 0;
+		sleep_ms(POLL_STEP_MS);
+	}
+	set_cause(cause, "sshd (pid %ld) did not stop within %d ms", (long)pid, timeout_ms);
+	return EX_UNAVAILABLE;
+}
+
+int sshd_files_loader(void *ctx, const char *pattern, struct sshd_source **files,
+    size_t *n, char **cause)
+{
+	const char *root = ctx;
+	char *full = path_under_root(root, pattern);
+	size_t i, skip = strcmp(root, "/") == 0 ? 0 : strlen(full) - strlen(pattern);
+	struct sshd_source *v;
+	glob_t g;
+	int rc = 0, gr;
+
+	*files = NULL;
+	*n = 0;
+	gr = glob(full, 0, NULL, &g);
+	free(full);
+	if (gr == GLOB_NOMATCH)
+		return 0;
+	if (gr != 0) {
+		set_cause(cause, "Include %s: cannot expand the pattern", pattern);
+		return EX_IOERR;
+	}
+	v = xcalloc(g.gl_pathc, sizeof(*v));
+	for (i = 0; i < g.gl_pathc && rc == 0; i++) {
+		v[i].path = xstrdup(g.gl_pathv[i] + skip);
+		rc = atomic_read(g.gl_pathv[i], ATOMIC_MAX_FILE, &v[i].data, &v[i].len,
+		    NULL, cause);
+	}
+	if (rc != 0) {
+		sshd_sources_free(v, g.gl_pathc);
+		v = NULL;
+	}
+	*files = v;
+	*n = rc == 0 ? g.gl_pathc : 0;
+	globfree(&g);
+	return rc;
+}

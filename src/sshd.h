@@ -1,0 +1,99 @@
+/* Everything podpass does with sshd and ssh-keygen as processes: validate a
+ * config, read effective settings, create what sshd needs to run, find the
+ * running listener, reload or start it, and wait until it answers.
+ *
+ * Must never: give a child the password or any of podpass's environment,
+ * signal a process that is not the sshd listener, or call sshd ready
+ * before its listener answers with an SSH banner. */
+#ifndef PODPASS_SSHD_H
+#define PODPASS_SSHD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sshd_config.h"
+
+struct sshd_ctx {
+	const char *root;	/* "/" or a directory that children are chrooted into */
+	const char *sshd_path;	/* the sshd binary, inside root */
+	const char *config_path;	/* the main sshd_config, inside root */
+};
+
+/* Where the listener is: from sshd -T output. */
+struct sshd_listen {
+	char addr[64];		/* numeric address to connect to (wildcards become loopback) */
+	int port;
+};
+
+/* The environment every child gets: a fixed PATH and nothing else. */
+extern char *const sshd_child_env[];
+
+/* Run argv (argv[0] absolute, inside root) with sshd_child_env, chrooted
+ * into root when it is not "/". Captures standard output into *out and
+ * standard error into *err (either may be NULL to discard). *status is the
+ * exit status, or 128 + signal. Returns 0 when the child ran, else EX_OSERR. */
+int sshd_run(const char *root, char *const argv[], char **out, char **err,
+    int *status, char **cause);
+
+/* 0 when the sshd binary is there and executable, else EX_UNAVAILABLE. */
+int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
+
+/* "sshd -T -f config [-h hostkey] -C spec": validates config (exactly as
+ * sshd -t does) and gives the effective settings for the connection spec.
+ * hostkey is a path inside root, or NULL to use the configured host keys.
+ * Returns 0 with malloc'd *dump, or EX_CONFIG with sshd's own message. */
+int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
+    const char *spec, char **dump, char **cause);
+
+/* How many of the configured host keys (paths inside root) exist. */
+size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n);
+
+/* Create the missing default host keys ("ssh-keygen -A", in root). */
+int sshd_make_host_keys(const struct sshd_ctx *ctx, char **cause);
+
+/* Create a throwaway ed25519 host key in the directory workdir (a real
+ * path) for validating a config where no host keys may be made. */
+int sshd_make_throwaway_key(const char *workdir, char **keypath, char **cause);
+
+/* Make sure the privilege separation directory (/run/sshd in root) exists;
+ * *created is set to 1 when it had to be made. */
+int sshd_make_rundir(const struct sshd_ctx *ctx, int *created, char **cause);
+/* Remove the privilege separation directory made by sshd_make_rundir. */
+void sshd_remove_rundir(const struct sshd_ctx *ctx);
+
+/* Parse "listenaddress"/"port" from sshd -T output. */
+int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause);
+
+/* The running sshd listener for this config: from pidfile (inside root),
+ * checked against /proc, else found by scanning /proc. 0 when none runs.
+ * EX_CONFIG with *cause when the running sshd reads another config file. */
+int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
+    char **cause);
+
+/* The inodes of the listening TCP sockets on port in pid's network
+ * namespace (IPv4 and IPv6). Returns how many were found, at most max. */
+size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max);
+
+/* Send SIGHUP to the listener and wait until it listens again on new
+ * sockets and answers with its banner. */
+int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause);
+
+/* Start sshd: systemd's unit when systemd runs, else the binary itself
+ * (with -f when the config is not the default), then wait for the banner
+ * and for a listener process recorded in pidfile. */
+int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct sshd_listen *l,
+    int timeout_ms, char **cause);
+
+/* Stop the listener (SIGTERM) and wait until it is gone; open sessions,
+ * which run in their own processes, stay. */
+int sshd_stop(pid_t pid, int timeout_ms, char **cause);
+
+/* 0 when addr:port answers with "SSH-2.0-" within timeout_ms, else -1. */
+int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms);
+
+#endif
+
+/* An sshd_config_loader (sshd_config.h) that reads Include files from disk
+ * under the root given as ctx (a const char *). */
+int sshd_files_loader(void *ctx, const char *pattern, struct sshd_source **files,
+    size_t *n, char **cause);
