@@ -65,6 +65,7 @@ struct enable_run {
 	int lock_fd;
 	int rundir_created;
 	int need_host_keys;
+	int committed;		/* enable succeeded: what it made stays */
 	char *cause;
 };
 
@@ -389,6 +390,39 @@ static int check_candidate(struct enable_run *run, const char *spec)
 	return rc;
 }
 
+/* sshd_config's spelling of a lower-cased keyword podpass names in messages. */
+static const char *keyword_name(const char *keyword)
+{
+	static const char *const names[] = {
+		"PasswordAuthentication", "PermitRootLogin", "AuthenticationMethods",
+		"PubkeyAuthentication", "AllowUsers", "DenyUsers", "AllowGroups",
+		"DenyGroups",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(names[i], keyword) == 0)
+			return names[i];
+	return keyword;
+}
+
+/* "FILE:LINE: 'Keyword value' inside 'Match criteria' (FILE:LINE)", malloc'd. */
+static char *describe_in_match(const struct sshd_directive *d,
+    const struct sshd_directive *m)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t i;
+
+	buf_printf(&b, "%s:%d: '%s", d->file, d->line, keyword_name(d->keyword));
+	for (i = 0; i < d->nargs; i++)
+		buf_printf(&b, " %s", d->args[i]);
+	buf_addstr(&b, "' inside 'Match");
+	for (i = 0; i < m->nargs; i++)
+		buf_printf(&b, " %s", m->args[i]);
+	buf_printf(&b, "' (%s:%d)", m->file, m->line);
+	return buf_take(&b, NULL);
+}
+
 /* "FILE:LINE" of the first Match-section directive for keyword that could
  * apply to the user and whose first argument is not allowed_value
  * (NULL: any directive for keyword); malloc'd, or NULL. */
@@ -406,8 +440,7 @@ static char *find_match_blocker(const struct enable_run *run, const char *keywor
 		if (allowed_value != NULL && d->nargs > 0 &&
 		    strcasecmp(d->args[0], allowed_value) == 0)
 			continue;
-		return xasprintf("%s:%d: '%s %s' inside '%s' (%s:%d)", d->file, d->line,
-		    d->keyword, d->nargs > 0 ? d->args[0] : "", "Match", m->file, m->line);
+		return describe_in_match(d, m);
 	}
 	return NULL;
 }
@@ -484,7 +517,8 @@ static int check_access_list(struct enable_run *run, const char *keyword, int is
 		where = find_list_directive(run, keyword, is_allow ? NULL : v[i - 1]);
 		set_cause(&run->cause, "%s: %s %s '%s', so sshd refuses every login of that "
 		    "user; nothing was changed (add the user there, or remove the line)",
-		    where ? where : keyword, keyword, is_allow ? "does not let in" : "shuts out",
+		    where ? where : keyword_name(keyword), keyword_name(keyword),
+		    is_allow ? "does not let in" : "shuts out",
 		    run->o->user);
 		free(where);
 		rc = EX_CONFIG;
@@ -551,6 +585,7 @@ static int check_effective(struct enable_run *run)
  * restart mode can be honoured. */
 static int plan_restart(struct enable_run *run)
 {
+	unsigned long inode;
 	int rc;
 
 	run->pidfile = sshd_dump_get(run->dump, "pidfile");
@@ -563,6 +598,11 @@ static int plan_restart(struct enable_run *run)
 	rc = sshd_find_listener(&run->ctx, run->pidfile, &run->listener, &run->cause);
 	if (rc != 0)
 		return rc;
+	if (run->listener == 0 && sshd_listen_inodes(getpid(), run->listen.port, &inode, 1)) {
+		set_cause(&run->cause, "another program listens on port %d, so sshd could "
+		    "not start there; nothing was changed", run->listen.port);
+		return EX_UNAVAILABLE;
+	}
 	if (run->o->restart == RESTART_RELOAD && run->listener == 0) {
 		set_cause(&run->cause, "sshd is not running, and --restart reload only "
 		    "reloads a running one; nothing was changed (use --restart auto)");
@@ -642,11 +682,16 @@ static void rollback(struct enable_run *run, int was_running)
 	restore_file(run, &run->shadow);
 	if (run->o->restart == RESTART_NONE)
 		return;
-	if (sshd_find_listener(&run->ctx, run->pidfile, &pid, &cause) == 0 && pid != 0) {
+	if (sshd_find_listener(&run->ctx, run->pidfile, &pid, &cause) != 0)
+		pid = 0;
+	if (!was_running) {
+		if (pid != 0 && sshd_stop(pid, SSHD_TIMEOUT_MS, &cause) == 0)
+			log_info("the sshd podpass started is stopped again, as it was before");
+	} else if (pid != 0) {
 		if (sshd_reload(pid, &run->listen, SSHD_TIMEOUT_MS, &cause) == 0)
 			log_info("sshd runs with the old settings again");
-	} else if (was_running &&
-	    sshd_start(&run->ctx, run->pidfile, &run->listen, SSHD_TIMEOUT_MS, &cause) == 0)
+	} else if (sshd_start(&run->ctx, run->pidfile, &run->listen, SSHD_TIMEOUT_MS,
+	    &cause) == 0)
 		log_info("sshd was started again with the old settings");
 	if (cause != NULL)
 		log_error("%s", cause);
@@ -755,7 +800,8 @@ static void print_plan(const struct enable_run *run)
 /* Release everything the run holds; wipe what is secret. */
 static void run_free(struct enable_run *run)
 {
-	if (run->rundir_created && (run->o->restart == RESTART_NONE || run->o->dry_run))
+	if (run->rundir_created && (run->o->restart == RESTART_NONE || run->o->dry_run ||
+	    !run->committed))
 		sshd_remove_rundir(&run->ctx);
 	remove_workdir(run);
 	if (run->lock_fd >= 0)
@@ -888,6 +934,7 @@ int cmd_enable(const struct options *o)
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (rc != 0)
 		goto out;
+	run.committed = 1;
 	if (o->restart == RESTART_NONE)
 		log_info("password login for '%s' is set up; sshd was not reloaded "
 		    "(--restart none): it takes the new settings when it next starts", o->user);

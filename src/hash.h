@@ -9,7 +9,8 @@
 
 /* Methods by name, as --method and the config key 'method' take them
  * (case-insensitive): "yescrypt", "gost-yescrypt", "scrypt", "bcrypt",
- * "sha512", "sha256". NULL or "" means libxcrypt's preferred method.
+ * "sha512" ("sha256" is known but refused: libxcrypt calls it legacy).
+ * NULL or "" means libxcrypt's preferred method.
  * Returns 0 and sets *prefix (e.g. "$6$"; NULL for preferred), or
  * EX_USAGE with *cause naming the accepted methods. */
 int hash_method_prefix(const char *method, const char **prefix, char **cause);

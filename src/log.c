@@ -23,6 +23,9 @@ int log_get_level(void)
 	return current_level;
 }
 
+static void log_emit(int level, const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 /* Print one message at level with an optional tag before it. */
 static void log_emit(int level, const char *tag, const char *fmt, va_list ap)
 {

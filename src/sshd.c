@@ -276,8 +276,8 @@ void sshd_remove_rundir(const struct sshd_ctx *ctx)
 	free(p);
 }
 
-/* Split "host:port" or "[host]:port" into l. */
-static int parse_listen_value(const char *v, struct sshd_listen *l)
+/* Split "host:port" or "[host]:port" into addr and *port. */
+static int parse_listen_value(const char *v, char *addr, size_t size, int *port)
 {
 	const char *colon;
 	size_t hl;
@@ -295,38 +295,43 @@ static int parse_listen_value(const char *v, struct sshd_listen *l)
 			return -1;
 		hl = (size_t)(colon - v);
 	}
-	if (hl == 0 || hl >= sizeof(l->addr))
+	if (hl == 0 || hl >= size)
 		return -1;
-	memcpy(l->addr, v, hl);
-	l->addr[hl] = '\0';
-	l->port = atoi(colon + 1);
-	if (l->port <= 0 || l->port > 65535)
+	memcpy(addr, v, hl);
+	addr[hl] = '\0';
+	*port = atoi(colon + 1);
+	if (*port <= 0 || *port > 65535)
 		return -1;
-	if (strcmp(l->addr, "0.0.0.0") == 0)
-		strcpy(l->addr, "127.0.0.1");
-	else if (strcmp(l->addr, "::") == 0)
-		strcpy(l->addr, "::1");
+	if (strcmp(addr, "0.0.0.0") == 0)
+		snprintf(addr, size, "127.0.0.1");
+	else if (strcmp(addr, "::") == 0)
+		snprintf(addr, size, "::1");
 	return 0;
 }
 
 int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause)
 {
-	char *v = sshd_dump_get(dump, "listenaddress");
-	int rc = 0;
+	size_t n, i;
+	char **v = sshd_dump_get_all(dump, "listenaddress", &n);
+	int port, rc = 0;
 
-	if (v == NULL) {
-		char *port = sshd_dump_get(dump, "port");
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < n && l->naddr < SSHD_LISTEN_MAX && rc == 0; i++) {
+		if (parse_listen_value(v[i], l->addr[l->naddr], sizeof(l->addr[0]), &port) != 0) {
+			set_cause(cause, "cannot understand sshd's listen address '%s'", v[i]);
+			rc = EX_SOFTWARE;
+		} else if (l->naddr++ == 0)
+			l->port = port;
+	}
+	strv_free(v, n);
+	if (rc == 0 && l->naddr == 0) {
+		char *p = sshd_dump_get(dump, "port");
 
-		strcpy(l->addr, "127.0.0.1");
-		l->port = port ? atoi(port) : 22;
-		free(port);
-		return 0;
+		snprintf(l->addr[0], sizeof(l->addr[0]), "127.0.0.1");
+		l->naddr = 1;
+		l->port = p ? atoi(p) : 22;
+		free(p);
 	}
-	if (parse_listen_value(v, l) != 0) {
-		set_cause(cause, "cannot understand sshd's listen address '%s'", v);
-		rc = EX_SOFTWARE;
-	}
-	free(v);
 	return rc;
 }
 
@@ -495,8 +500,8 @@ size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max
 	return scan_tcp_table(pid, "tcp6", port, inodes, n, max);
 }
 
-/* Connect to l, non-blocking with a deadline; returns the socket or -1. */
-static int connect_with_deadline(const struct sshd_listen *l, int timeout_ms)
+/* Connect to addr:port, non-blocking with a deadline; returns the socket or -1. */
+static int connect_with_deadline(const char *addr, int port, int timeout_ms)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -506,13 +511,13 @@ static int connect_with_deadline(const struct sshd_listen *l, int timeout_ms)
 	int fd, err = 0;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, l->addr, &s4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)l->port);
+		s4->sin_port = htons((uint16_t)port);
 		slen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, l->addr, &s6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)l->port);
+		s6->sin6_port = htons((uint16_t)port);
 		slen = sizeof(*s6);
 	} else
 		return -1;
@@ -532,14 +537,15 @@ static int connect_with_deadline(const struct sshd_listen *l, int timeout_ms)
 	return fd;
 }
 
-int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
+/* 0 when addr:port answers with an SSH-2.0 banner within timeout_ms. */
+static int probe_one(const char *addr, int port, int timeout_ms)
 {
 	char buf[256];
 	size_t got = 0;
 	long long deadline = now_ms() + timeout_ms;
 	struct pollfd pfd;
 	ssize_t r;
-	int fd = connect_with_deadline(l, timeout_ms), rc = -1;
+	int fd = connect_with_deadline(addr, port, timeout_ms), rc = -1;
 
 	if (fd < 0)
 		return -1;
@@ -559,6 +565,45 @@ int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
 	return rc;
 }
 
+int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
+{
+	size_t i;
+
+	for (i = 0; i < l->naddr; i++)
+		if (probe_one(l->addr[i], l->port, timeout_ms) == 0)
+			return 0;
+	return -1;
+}
+
+/* 1 when every inode in v is a socket that pid holds open. */
+static int all_owned_by(pid_t pid, const unsigned long *v, size_t n)
+{
+	char dir[64], link[128], target[64];
+	unsigned long inode;
+	size_t i, owned = 0;
+	struct dirent *e;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && owned < n) {
+		snprintf(link, sizeof(link), "%s/%.20s", dir, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (sscanf(target, "socket:[%lu]", &inode) != 1)
+			continue;
+		for (i = 0; i < n; i++)
+			if (v[i] == inode)
+				owned++;
+	}
+	closedir(d);
+	return owned == n;
+}
+
 /* 1 when none of cur's inodes is among old's. */
 static int all_new(const unsigned long *cur, size_t ncur, const unsigned long *old,
     size_t nold)
@@ -572,13 +617,15 @@ static int all_new(const unsigned long *cur, size_t ncur, const unsigned long *o
 	return 1;
 }
 
-/* Wait until pid listens on l->port on sockets not in old and answers. */
+/* Wait until pid listens on l->port on sockets not in old, no other program
+ * listens on that port, and the listener answers. */
 static int wait_listening(pid_t pid, const struct sshd_listen *l,
     const unsigned long *old, size_t nold, int timeout_ms, char **cause)
 {
 	long long deadline = now_ms() + timeout_ms;
 	unsigned long cur[16];
 	size_t ncur;
+	int foreign = 0;
 
 	while (now_ms() < deadline) {
 		if (kill(pid, 0) != 0 || !is_listener(pid)) {
@@ -587,13 +634,18 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 			return EX_UNAVAILABLE;
 		}
 		ncur = sshd_listen_inodes(pid, l->port, cur, 16);
-		if (ncur > 0 && all_new(cur, ncur, old, nold) &&
+		foreign = ncur > 0 && !all_owned_by(pid, cur, ncur);
+		if (ncur > 0 && !foreign && all_new(cur, ncur, old, nold) &&
 		    sshd_probe_banner(l, 1000) == 0)
 			return 0;
 		sleep_ms(POLL_STEP_MS);
 	}
-	set_cause(cause, "sshd (pid %ld) did not answer on %s port %d within %d ms",
-	    (long)pid, l->addr, l->port, timeout_ms);
+	if (foreign)
+		set_cause(cause, "another program listens on port %d, so sshd (pid %ld) "
+		    "cannot serve it", l->port, (long)pid);
+	else
+		set_cause(cause, "sshd (pid %ld) did not answer on port %d within %d ms",
+		    (long)pid, l->port, timeout_ms);
 	return EX_UNAVAILABLE;
 }
 
@@ -602,7 +654,6 @@ int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **c
 	unsigned long old[16];
 	size_t nold = sshd_listen_inodes(pid, l->port, old, 16);
 
-	log_verbose("reloading sshd (SIGHUP to pid %ld)", (long)pid);
 	if (kill(pid, SIGHUP) != 0) {
 		set_cause(cause, "cannot signal sshd (pid %ld): %s", (long)pid, strerror(errno));
 		return EX_OSERR;
@@ -629,7 +680,8 @@ static int start_with_systemd(char **cause)
 	if ((rc = run_checked("/", argv, "systemctl start ssh.service", cause)) == 0)
 		return 0;
 	argv[2] = "sshd.service";
-	return run_checked("/", argv, "systemctl start sshd.service", cause);
+	return run_checked("/", argv, "systemctl start sshd.service", cause) == 0 ? 0 :
+	    EX_UNAVAILABLE;
 }
 
 /* Start the sshd binary itself; it detaches on its own. */
@@ -642,7 +694,8 @@ static int start_binary(const struct sshd_ctx *ctx, char **cause)
 		argv[2] = (char *)ctx->config_path;
 	}
 	log_verbose("starting %s", ctx->sshd_path);
-	return run_checked(ctx->root, argv, "starting sshd", cause);
+	return run_checked(ctx->root, argv, "starting sshd", cause) == 0 ? 0 :
+	    EX_UNAVAILABLE;
 }
 
 int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct sshd_listen *l,

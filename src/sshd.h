@@ -19,10 +19,13 @@ struct sshd_ctx {
 	const char *config_path;	/* the main sshd_config, inside root */
 };
 
+#define SSHD_LISTEN_MAX 8
+
 /* Where the listener is: from sshd -T output. */
 struct sshd_listen {
-	char addr[64];		/* numeric address to connect to (wildcards become loopback) */
-	int port;
+	char addr[SSHD_LISTEN_MAX][64];	/* numeric addresses to connect to (wildcards become loopback) */
+	size_t naddr;
+	int port;		/* the first listen address's port */
 };
 
 /* The environment every child gets: a fixed PATH and nothing else. */
@@ -88,7 +91,8 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
  * which run in their own processes, stay. */
 int sshd_stop(pid_t pid, int timeout_ms, char **cause);
 
-/* 0 when addr:port answers with "SSH-2.0-" within timeout_ms, else -1. */
+/* 0 when one of the listen addresses answers with "SSH-2.0-" within
+ * timeout_ms, else -1. */
 int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms);
 
 #endif

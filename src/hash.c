@@ -1,0 +1,307 @@
+/* Password hashing with libxcrypt, and validation of a ready hash.
+ *
+ * Threat model. This file must never:
+ *  - return a hash that does not verify against the password it came from;
+ *  - accept a string that would lock the user out or open the account when
+ *    stored in /etc/shadow: empty, a lock marker ('*', '!...'), a bare salt
+ *    (crypt would compute a different string, so no password ever matches),
+ *    an unknown, disabled or legacy method;
+ *  - accept a byte that could break the shadow line (':', newline, control);
+ *  - leave the password or a hash in memory it frees, or put either into a
+ *    message: causes name the problem, never the string.
+ * Memory only: no file or process I/O. */
+#include "config.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "hash.h"
+#include "util.h"
+
+#ifndef CRYPT_CHECKSALT_AVAILABLE
+#error "libxcrypt with crypt_checksalt (4.3 or later) is required"
+#endif
+
+/* What validation hashes to check a given hash for completeness. */
+#define HASH_PROBE "podpass-probe"
+
+static const struct {
+	const char *name;
+	const char *prefix;
+} hash_methods[] = {
+	{ "yescrypt", "$y$" },
+	{ "gost-yescrypt", "$gy$" },
+	{ "gost_yescrypt", "$gy$" },
+	{ "scrypt", "$7$" },
+	{ "bcrypt", "$2b$" },
+	{ "sha512", "$6$" },
+	{ "sha512crypt", "$6$" },
+	{ "sha256", "$5$" },
+	{ "sha256crypt", "$5$" },
+};
+
+#define HASH_METHOD_NAMES "yescrypt, gost-yescrypt, scrypt, bcrypt, sha512, sha256"
+
+/* A zeroed crypt_data on the heap (it is ~32 KiB); wipe with crypt_data_free. */
+static struct crypt_data *crypt_data_new(void)
+{
+	return xcalloc(1, sizeof(struct crypt_data));
+}
+
+/* Wipe and free what crypt_data_new gave. */
+static void crypt_data_free(struct crypt_data *cd)
+{
+	freezero(cd, sizeof(*cd));
+}
+
+/* 1 when a and b hold the same bytes; the time does not depend on where they differ. */
+static int ct_streq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char diff = 0;
+
+	if (la != lb)
+		return 0;
+	for (i = 0; i < la; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+/* Map a method name to its crypt(5) prefix. */
+int hash_method_prefix(const char *method, const char **prefix, char **cause)
+{
+	size_t i;
+
+	*prefix = NULL;
+	if (method == NULL || *method == '\0')
+		return 0;
+	for (i = 0; i < sizeof(hash_methods) / sizeof(hash_methods[0]); i++) {
+		if (strcasecmp(method, hash_methods[i].name) == 0) {
+			*prefix = hash_methods[i].prefix;
+			return 0;
+		}
+	}
+	set_cause(cause, "unknown hash method; accepted: " HASH_METHOD_NAMES);
+	return EX_USAGE;
+}
+
+/* A fresh random setting for prefix (NULL: preferred method), refused when legacy. */
+static int new_setting(const char *prefix, const char *method, char **setting, char **cause)
+{
+	const char *name = prefix != NULL ? method : "the preferred method";
+	char *s;
+
+	errno = 0;
+	s = crypt_gensalt_ra(prefix, 0, NULL, 0);
+	if (s == NULL) {
+		if (errno == EINVAL && prefix != NULL) {
+			set_cause(cause, "hash method %s is not available in this libxcrypt", name);
+			return EX_USAGE;
+		}
+		set_cause(cause, "crypt_gensalt failed for %s: %s", name, strerror(errno));
+		return EX_SOFTWARE;
+	}
+	if (crypt_checksalt(s) != CRYPT_SALT_OK) {
+		set_cause(cause, "hash method %s is legacy/weak in this libxcrypt; use yescrypt or sha512", name);
+		free(s);
+		return EX_USAGE;
+	}
+	*setting = s;
+	return 0;
+}
+
+/* Hash password with setting into a malloc'd string; NULL when crypt fails. */
+static char *hash_with(const char *password, const char *setting)
+{
+	struct crypt_data *cd = crypt_data_new();
+	char *out = NULL;
+	int saved;
+
+	if (crypt_rn(password, setting, cd, sizeof(*cd)) != NULL)
+		out = xstrdup(cd->output);
+	saved = errno;
+	crypt_data_free(cd);
+	errno = saved;
+	return out;
+}
+
+/* Hash password with method and a fresh salt; the result is verified and validated. */
+int hash_password(const char *password, const char *method, char **hash, char **cause)
+{
+	const char *prefix;
+	char *setting = NULL, *out = NULL;
+	int rc;
+
+	*hash = NULL;
+	if ((rc = hash_method_prefix(method, &prefix, cause)) != 0)
+		return rc;
+	if (password == NULL) {
+		set_cause(cause, "no password to hash");
+		return EX_SOFTWARE;
+	}
+	if (strlen(password) >= CRYPT_MAX_PASSPHRASE_SIZE) {
+		set_cause(cause, "the password is longer than %d bytes", CRYPT_MAX_PASSPHRASE_SIZE - 1);
+		return EX_DATAERR;
+	}
+	if ((rc = new_setting(prefix, method, &setting, cause)) != 0)
+		goto out;
+	rc = EX_SOFTWARE;
+	errno = 0;
+	if ((out = hash_with(password, setting)) == NULL) {
+		set_cause(cause, "crypt failed: %s", strerror(errno));
+		goto out;
+	}
+	if (!hash_verify(password, out)) {
+		set_cause(cause, "the new hash does not verify against the password");
+		goto out;
+	}
+	if (hash_validate(out, cause) != 0) {
+		set_cause(cause, "libxcrypt produced a hash that does not validate");
+		goto out;
+	}
+	*hash = out;
+	out = NULL;
+	rc = 0;
+out:
+	strfreezero(out);
+	strfreezero(setting);
+	return rc;
+}
+
+/* Refuse the strings that are not hashes at all, or whose bytes could break the line. */
+static int check_bytes(const char *hash, char **cause)
+{
+	const unsigned char *p;
+
+	if (hash == NULL || *hash == '\0') {
+		set_cause(cause, "the hash is empty");
+		return EX_DATAERR;
+	}
+	if (*hash == '*' || *hash == '!') {
+		set_cause(cause, "the hash is a lock marker ('*' or '!'), not a password hash");
+		return EX_DATAERR;
+	}
+	for (p = (const unsigned char *)hash; *p != '\0'; p++) {
+		if (*p == ':') {
+			set_cause(cause, "the hash contains ':'");
+			return EX_DATAERR;
+		}
+		if (*p == '\n' || *p == '\r') {
+			set_cause(cause, "the hash contains a line break");
+			return EX_DATAERR;
+		}
+		if (*p <= ' ' || *p > '~') {
+			set_cause(cause, "the hash contains a control character, whitespace or a non-ASCII byte");
+			return EX_DATAERR;
+		}
+	}
+	if (strlen(hash) >= CRYPT_OUTPUT_SIZE) {
+		set_cause(cause, "the hash is too long to be a crypt(5) hash");
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* 1 when libxcrypt knows the method named by the "$id$" that starts hash. */
+static int method_known(const char *hash)
+{
+	char prefix[CRYPT_OUTPUT_SIZE], salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char *end;
+
+	if (hash[0] != '$' || (end = strchr(hash + 1, '$')) == NULL)
+		return 0;
+	memcpy(prefix, hash, (size_t)(end - hash) + 1);
+	prefix[end - hash + 1] = '\0';
+	return crypt_gensalt_rn(prefix, 0, NULL, 0, salt, sizeof(salt)) != NULL;
+}
+
+/* Ask crypt_checksalt about the method and its parameters. */
+static int check_method(const char *hash, char **cause)
+{
+	switch (crypt_checksalt(hash)) {
+	case CRYPT_SALT_OK:
+		return 0;
+	case CRYPT_SALT_METHOD_LEGACY:
+	case CRYPT_SALT_TOO_CHEAP:
+		set_cause(cause, "the hash method is legacy/weak (DES, MD5, sha256crypt and the "
+		    "like are refused); use yescrypt or sha512");
+		break;
+	case CRYPT_SALT_METHOD_DISABLED:
+		set_cause(cause, "the hash uses an unknown or disabled method");
+		break;
+	default:
+		if (method_known(hash))
+			set_cause(cause, "not a complete crypt(5) hash (its parameters are invalid)");
+		else
+			set_cause(cause, "the hash uses an unknown or disabled method");
+		break;
+	}
+	return EX_DATAERR;
+}
+
+/* Length of the setting that starts a complete hash: everything up to the
+ * last '$', and for bcrypt ("$2?$NN$") also the 22 salt characters after it. */
+static size_t setting_len(const char *hash)
+{
+	size_t n = (size_t)(strrchr(hash, '$') - hash) + 1;
+
+	if (hash[1] == '2')
+		n += 22;
+	return n;
+}
+
+/* Refuse a bare salt or a hash that crypt would not reproduce: hashing a
+ * probe with hash as the setting must give a string of the same length and
+ * the same setting, else no password could ever match it. */
+static int check_complete(const char *hash, char **cause)
+{
+	char *probe = hash_with(HASH_PROBE, hash);
+	size_t len = strlen(hash);
+	int rc = EX_DATAERR;
+
+	if (probe == NULL || strchr(hash, '$') == NULL || strlen(probe) != len) {
+		set_cause(cause, "not a complete crypt(5) hash (a bare salt, or cut short or extended)");
+		goto out;
+	}
+	if (setting_len(hash) > len || strrchr(probe, '$') - probe != strrchr(hash, '$') - hash ||
+	    memcmp(probe, hash, setting_len(hash)) != 0) {
+		set_cause(cause, "not a complete crypt(5) hash (its setting is not canonical)");
+		goto out;
+	}
+	rc = 0;
+out:
+	strfreezero(probe);
+	return rc;
+}
+
+/* Check that a ready hash is complete, well formed and of a strong method. */
+int hash_validate(const char *hash, char **cause)
+{
+	int rc;
+
+	if ((rc = check_bytes(hash, cause)) != 0)
+		return rc;
+	if ((rc = check_method(hash, cause)) != 0)
+		return rc;
+	return check_complete(hash, cause);
+}
+
+/* 1 when password hashes to hash (constant-time compare), else 0. */
+int hash_verify(const char *password, const char *hash)
+{
+	char *computed;
+	int ok;
+
+	if (password == NULL || hash == NULL || *hash == '\0')
+		return 0;
+	if ((computed = hash_with(password, hash)) == NULL)
+		return 0;
+	ok = ct_streq(computed, hash);
+	strfreezero(computed);
+	return ok;
+}

@@ -1,0 +1,503 @@
+# shellcheck shell=bash
+# End-to-end harness for podpass: real sshd, real ssh client, throwaway namespaces.
+#
+# A scenario does:
+#     . "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+#     e2e_enter "$@"
+# Outside the namespace e2e_enter checks for root and a working unshare (exit 77 when
+# either is missing, and only then), then runs the same script again inside
+# `unshare --mount --net --pid --fork --mount-proc --propagation private` and removes the
+# temp dir afterwards. Inside it hides /etc, /root, /home, /run and /var/log behind private
+# copies or tmpfs, brings up lo, and returns to the scenario. Every process started inside
+# dies with the namespace; nothing touches the machine's real files or processes.
+#
+# Environment: PODPASS (path of the binary under test), E2E_DIR (this directory),
+# E2E_VERBOSE=1 to show podpass's stderr after every run.
+# A password is never put in any argv: podpass gets it on stdin, in a file or in
+# PODPASS_PASSWORD; sshpass gets it with -e (SSHPASS in its environment only).
+
+set -eu
+set -o pipefail
+set -E
+
+E2E_BEGIN_MARK="# BEGIN podpass managed block: 'podpass disable' removes it"
+E2E_END_MARK="# END podpass managed block"
+E2E_SSHD=/usr/sbin/sshd
+E2E_SSHD_LOG=/run/sshd-e2e.log
+E2E_SSHD_CONFIG=/etc/ssh/sshd_config
+E2E_MARKER=E2E-LOGIN-OK
+
+e2e_name=$(basename "$0" .sh)
+
+e2e_skip() {
+    echo "SKIP $e2e_name: $*" >&2
+    exit 77
+}
+
+# ---------------------------------------------------------------- entering the namespace
+
+e2e_enter() {
+    if [ "${E2E_INSIDE:-}" = 1 ]; then
+        e2e_inside_setup
+        return 0
+    fi
+
+    [ "$(id -u)" = 0 ] || e2e_skip "needs root (uid $(id -u)): the e2e tests run podpass for real in private namespaces"
+    command -v unshare >/dev/null 2>&1 || e2e_skip "unshare(1) not found (util-linux)"
+    local ns_flags=(--mount --net --pid --fork --mount-proc --propagation private)
+    local err
+    if ! err=$(unshare "${ns_flags[@]}" true 2>&1); then
+        e2e_skip "unshare ${ns_flags[*]} does not work here: ${err:-exit status $?}"
+    fi
+    if unshare --help 2>&1 | grep -q -- '--kill-child'; then
+        ns_flags+=(--kill-child)
+    fi
+
+    # Everything below is a failure, never a skip.
+    local t
+    for t in "$E2E_SSHD" ssh ssh-keygen sshpass ip chpasswd usermod sha256sum timeout pgrep; do
+        command -v "$t" >/dev/null 2>&1 || { echo "FAIL $e2e_name: required tool missing: $t" >&2; exit 1; }
+    done
+    if [ -z "${PODPASS:-}" ]; then
+        echo "FAIL $e2e_name: PODPASS is not set (path of the podpass binary)" >&2
+        exit 1
+    fi
+    PODPASS=$(readlink -f -- "$PODPASS" || true)
+    if [ -z "$PODPASS" ] || [ ! -x "$PODPASS" ]; then
+        echo "FAIL $e2e_name: podpass binary not found or not executable: ${PODPASS:-(empty)}" >&2
+        exit 1
+    fi
+    local self
+    self=$(readlink -f -- "$0")
+    E2E_DIR=$(dirname -- "$self")
+
+    local tmp rc=0
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/podpass-e2e.$e2e_name.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: the path is fixed
+    trap "rm -rf -- '$tmp'" EXIT
+    chmod 0700 "$tmp"
+    # The binary must stay reachable when /root and /home are hidden inside.
+    case $PODPASS in
+    /root/* | /home/*)
+        cp -- "$PODPASS" "$tmp/podpass"
+        PODPASS=$tmp/podpass
+        ;;
+    esac
+    E2E_INSIDE=1 E2E_TMP=$tmp PODPASS=$PODPASS E2E_DIR=$E2E_DIR \
+        unshare "${ns_flags[@]}" bash "$self" "$@" || rc=$?
+    exit "$rc"
+}
+
+# Inside: private copies of the parts of the system podpass and sshd write.
+e2e_inside_setup() {
+    : "${E2E_TMP:?E2E_TMP unset inside the namespace}"
+    [ "$$" = 1 ] || { echo "FAIL $e2e_name: not pid 1 of a new pid namespace (pid $$)" >&2; exit 1; }
+    export PODPASS E2E_DIR
+    unset PODPASS_PASSWORD SSHPASS E2E_INSIDE
+
+    WORK=$E2E_TMP/work
+    mkdir -p "$WORK" "$E2E_TMP/mnt"
+    trap 'e2e_on_err "$LINENO" "$BASH_COMMAND"' ERR
+
+    ip link set lo up
+
+    # /etc: a full copy (shadow, passwd, ssh, pam.d, login.defs ... all as they are).
+    cp -a /etc "$E2E_TMP/mnt/etc"
+    mount --bind "$E2E_TMP/mnt/etc" /etc
+    # /root and /home: empty stand-ins with the same owner and mode. A full copy of a
+    # developer's home can be gigabytes (and holds their credentials); the tests only need
+    # ~/.ssh, which they create.
+    e2e_skeleton /root "$E2E_TMP/mnt/root"
+    e2e_skeleton /home "$E2E_TMP/mnt/home"
+    local d
+    for d in /home/*/; do
+        [ -d "$d" ] || continue
+        e2e_skeleton "${d%/}" "$E2E_TMP/mnt/home/$(basename "$d")"
+    done
+    mount --bind "$E2E_TMP/mnt/root" /root
+    mount --bind "$E2E_TMP/mnt/home" /home
+    mount -t tmpfs -o mode=0755 e2e-run /run
+    # sshd writes wtmp/lastlog/btmp; keep those off the real /var/log.
+    mount -t tmpfs -o mode=0755 e2e-log /var/log
+    : >/var/log/wtmp
+    : >/var/log/btmp
+    : >/var/log/lastlog
+    chmod 0664 /var/log/wtmp /var/log/lastlog
+    chmod 0600 /var/log/btmp
+
+    cd /
+    # Start every scenario from the same ground: Debian's stock sshd_config, no drop-ins,
+    # no sshd running, root with no password.
+    e2e_stock_config
+    E2E_STEP="setup"
+}
+
+e2e_skeleton() { # SRC DST: an empty directory with SRC's owner and mode
+    mkdir -p "$2"
+    chown --reference="$1" "$2"
+    chmod --reference="$1" "$2"
+}
+
+e2e_stock_config() {
+    if [ -f /usr/share/openssh/sshd_config ]; then
+        cp /usr/share/openssh/sshd_config "$E2E_SSHD_CONFIG"
+    fi
+    chmod 0644 "$E2E_SSHD_CONFIG"
+    chown root:root "$E2E_SSHD_CONFIG"
+    mkdir -p /etc/ssh/sshd_config.d
+    rm -f /etc/ssh/sshd_config.d/*
+    # root without a password, as in container images.
+    usermod -p '*' root
+}
+
+# ---------------------------------------------------------------- reporting
+
+E2E_STEP=""
+E2E_LAST_CMD=""
+
+step() { # narrate; also shown again by fail
+    E2E_STEP=$*
+    echo "--- $*"
+}
+
+e2e_context() {
+    {
+        echo "    scenario: $e2e_name"
+        [ -z "$E2E_STEP" ] || echo "    step: $E2E_STEP"
+        if [ -n "$E2E_LAST_CMD" ]; then
+            echo "    last command: $E2E_LAST_CMD (exit ${E2E_LAST_RC:-?})"
+            if [ -s "$WORK/last.out" ]; then
+                echo "    its stdout:"
+                sed -e 's/^/      | /' "$WORK/last.out" | head -n 20
+            fi
+            if [ -s "$WORK/last.err" ]; then
+                echo "    its stderr:"
+                sed -e 's/^/      | /' "$WORK/last.err" | tail -n 40
+            fi
+        fi
+        if [ -s "$WORK/ssh.err" ]; then
+            echo "    last ssh client stderr:"
+            sed -e 's/^/      | /' "$WORK/ssh.err" | tail -n 10
+        fi
+        if [ -s "$E2E_SSHD_LOG" ]; then
+            echo "    tail of $E2E_SSHD_LOG:"
+            tail -n 25 "$E2E_SSHD_LOG" | sed -e 's/^/      | /'
+        fi
+        echo "    sshd processes: $(pgrep -a -x sshd | tr '\n' ';' || true)"
+        if [ -f "$E2E_SSHD_CONFIG" ]; then
+            echo "    head of $E2E_SSHD_CONFIG:"
+            head -n 8 "$E2E_SSHD_CONFIG" | sed -e 's/^/      | /'
+        fi
+    } >&2
+}
+
+fail() {
+    trap - ERR
+    echo "FAIL $e2e_name: $*" >&2
+    e2e_context
+    exit 1
+}
+
+e2e_on_err() {
+    trap - ERR
+    echo "FAIL $e2e_name: unexpected error at line $1: $2" >&2
+    e2e_context
+    exit 1
+}
+
+pass() {
+    echo "PASS $e2e_name"
+    exit 0
+}
+
+# expect_exit CODE CMD...: run CMD (stdin as given), keep stdout/stderr in
+# $WORK/last.out / $WORK/last.err, fail unless it exits with CODE.
+expect_exit() {
+    local want=$1 rc=0
+    shift
+    E2E_LAST_CMD=$*
+    "$@" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+    E2E_LAST_RC=$rc
+    if [ "${E2E_VERBOSE:-}" = 1 ]; then
+        echo "    \$ $* -> exit $rc"
+        sed -e 's/^/    | /' "$WORK/last.err"
+    fi
+    if [ "$rc" != "$want" ]; then
+        fail "expected exit $want from: $*, got $rc"
+    fi
+}
+
+# podpass ARGS...: shorthand for running the binary under test, expecting success.
+podpass_ok() {
+    expect_exit 0 "$PODPASS" "$@"
+}
+
+last_stderr_has() { # ERE, case-insensitive
+    grep -Eqi -- "$1" "$WORK/last.err"
+}
+
+# assert_names_line FILE LINE...: podpass's last stderr names FILE and one of the LINEs
+# (e.g. "FILE: line 3", "FILE:3", "FILE line 3").
+assert_names_line() {
+    local file=$1 n
+    shift
+    grep -Fq -- "$file" "$WORK/last.err" || fail "stderr does not name $file"
+    for n in "$@"; do
+        if grep -F -- "$file" "$WORK/last.err" | grep -Eq -- "(^|[^0-9])$n([^0-9]|\$)"; then
+            return 0
+        fi
+    done
+    fail "stderr names $file but not line $*"
+}
+
+# ---------------------------------------------------------------- sshd
+
+# The way an image's start script does it.
+start_sshd() {
+    mkdir -p /run/sshd
+    chmod 0755 /run/sshd
+    ssh-keygen -A >/dev/null
+    "$E2E_SSHD" -E "$E2E_SSHD_LOG" || fail "sshd did not start"
+    wait_banner
+}
+
+# wait_banner [SECONDS]: poll 127.0.0.1:22 until it answers SSH-2.0-.
+wait_banner() {
+    local limit=${1:-10} i=0
+    while [ "$i" -lt $((limit * 10)) ]; do
+        if banner_now; then return 0; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "no SSH-2.0- banner on 127.0.0.1:22 within ${limit}s"
+}
+
+banner_now() {
+    # shellcheck disable=SC2016 # evaluated by the inner bash
+    timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22 && IFS= read -r -t 2 l <&3 && [[ $l == SSH-2.0-* ]]' 2>/dev/null
+}
+
+# The pid of the listening sshd (the one whose parent is this namespace's init).
+sshd_listener_pid() {
+    local pids n
+    pids=$(pgrep -x -P 1 sshd || true)
+    n=$(printf '%s' "$pids" | grep -c . || true)
+    [ "$n" = 1 ] || fail "expected exactly one listening sshd, found $n: $(pgrep -a -x sshd | tr '\n' ';' || true)"
+    printf '%s\n' "$pids"
+}
+
+assert_no_sshd() {
+    if pgrep -x sshd >/dev/null; then
+        fail "an sshd is running and should not be: $(pgrep -a -x sshd | tr '\n' ';')"
+    fi
+}
+
+assert_sshd_serving() { # [PID]: a listener answers (and is PID when given)
+    wait_banner 5
+    if [ -n "${1:-}" ]; then
+        local now
+        now=$(sshd_listener_pid)
+        [ "$now" = "$1" ] || fail "the sshd listener changed: pid $1 before, $now now (restarted, not reloaded)"
+    fi
+}
+
+# ---------------------------------------------------------------- users, keys, logins
+
+user_home() {
+    getent passwd "$1" | cut -d: -f6
+}
+
+# shadow_field USER: the password field of USER in /etc/shadow.
+shadow_field() {
+    awk -F: -v u="$1" '$1 == u { print $2 }' /etc/shadow
+}
+
+set_password() { # USER PASSWORD: the plain way (chpasswd), for setting up scenarios
+    printf '%s:%s\n' "$1" "$2" | chpasswd
+}
+
+# make_client_key USER: a key pair in $WORK/keys, public half in USER's authorized_keys.
+make_client_key() {
+    local user=$1 home group key
+    home=$(user_home "$user")
+    [ -n "$home" ] || fail "no such user: $user"
+    group=$(id -gn "$user")
+    key=$WORK/keys/id_$user
+    mkdir -p "$WORK/keys"
+    chmod 0700 "$WORK/keys"
+    rm -f "$key" "$key.pub"
+    ssh-keygen -q -t ed25519 -N '' -C "e2e-$user" -f "$key"
+    mkdir -p "$home/.ssh"
+    chmod 0700 "$home/.ssh"
+    cat "$key.pub" >>"$home/.ssh/authorized_keys"
+    chmod 0600 "$home/.ssh/authorized_keys"
+    chown "$user:$group" "$home/.ssh" "$home/.ssh/authorized_keys"
+    [ "$(stat -c %U "$home")" = "$user" ] || chown "$user:$group" "$home"
+}
+
+e2e_ssh_opts=(-F /dev/null -p 22
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+    -o ConnectTimeout=5 -o LogLevel=ERROR -o ServerAliveInterval=5 -o ServerAliveCountMax=2)
+
+# The output of a login must carry the marker and the user's name.
+e2e_check_login_output() { # USER FILE
+    grep -qx "$E2E_MARKER" "$2" && grep -qx "$1" "$2"
+}
+
+# try_login_password USER PASSWORD: status only; output in $WORK/ssh.out / ssh.err.
+try_login_password() {
+    local user=$1 rc=0
+    SSHPASS=$2 sshpass -e ssh "${e2e_ssh_opts[@]}" \
+        -o PreferredAuthentications=password -o PubkeyAuthentication=no \
+        -o KbdInteractiveAuthentication=no -o NumberOfPasswordPrompts=1 \
+        "$user@127.0.0.1" "echo $E2E_MARKER; id -un" \
+        </dev/null >"$WORK/ssh.out" 2>"$WORK/ssh.err" || rc=$?
+    E2E_SSH_RC=$rc
+    [ "$rc" = 0 ] && e2e_check_login_output "$user" "$WORK/ssh.out"
+}
+
+try_login_key() {
+    local user=$1 rc=0
+    ssh "${e2e_ssh_opts[@]}" -i "$WORK/keys/id_$user" -o IdentitiesOnly=yes -o IdentityAgent=none \
+        -o BatchMode=yes -o PreferredAuthentications=publickey -o PasswordAuthentication=no \
+        "$user@127.0.0.1" "echo $E2E_MARKER; id -un" \
+        </dev/null >"$WORK/ssh.out" 2>"$WORK/ssh.err" || rc=$?
+    E2E_SSH_RC=$rc
+    [ "$rc" = 0 ] && e2e_check_login_output "$user" "$WORK/ssh.out"
+}
+
+login_password() { # USER PASSWORD
+    try_login_password "$1" "$2" || fail "password login as $1 failed (ssh/sshpass exit $E2E_SSH_RC)"
+    echo "    password login as $1: ok"
+}
+
+login_key() { # USER
+    try_login_key "$1" || fail "key login as $1 failed (ssh exit $E2E_SSH_RC)"
+    echo "    key login as $1: ok"
+}
+
+# A refusal is sshd saying no at authentication, not a connection that never happened.
+e2e_is_refusal() {
+    [ "$E2E_SSH_RC" = 5 ] || grep -q 'Permission denied' "$WORK/ssh.err"
+}
+
+login_password_fails() { # USER PASSWORD
+    wait_banner 5
+    if try_login_password "$1" "$2"; then
+        fail "password login as $1 succeeded but must be refused"
+    fi
+    e2e_is_refusal || fail "password login as $1 did not reach a refusal (exit $E2E_SSH_RC)"
+    echo "    password login as $1: refused, as it should be"
+}
+
+login_key_fails() { # USER
+    wait_banner 5
+    if try_login_key "$1"; then
+        fail "key login as $1 succeeded but must be refused"
+    fi
+    e2e_is_refusal || fail "key login as $1 did not reach a refusal (exit $E2E_SSH_RC)"
+    echo "    key login as $1: refused, as it should be"
+}
+
+# ---------------------------------------------------------------- files
+
+# snapshot NAME: owner, mode and sha256 of the account files and of everything under
+# /etc/ssh, plus the names in /etc and /etc/ssh (to catch stray temp files).
+snapshot() {
+    e2e_state >"$WORK/snap.$1"
+}
+
+e2e_state() {
+    local f
+    for f in /etc/shadow /etc/shadow- /etc/passwd /etc/passwd- /etc/group /etc/gshadow; do
+        [ -e "$f" ] || continue
+        printf '%s %s %s\n' "$(stat -c '%a %U:%G' "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"
+    done
+    find /etc/ssh -print0 | sort -z | while IFS= read -r -d '' f; do
+        if [ -f "$f" ] && [ ! -L "$f" ]; then
+            printf '%s %s %s\n' "$(stat -c '%a %U:%G' "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"
+        else
+            printf '%s %s %s\n' "$(stat -c '%a %U:%G' "$f")" "$(stat -c %F "$f")" "$f"
+        fi
+    done
+    # names in /etc (the shadow-utils lock file is a permanent file, not a temp one)
+    find /etc -mindepth 1 -maxdepth 1 ! -name .pwd.lock -printf 'name %P\n' | sort
+}
+
+assert_unchanged() { # NAME
+    e2e_state >"$WORK/snap.now"
+    if ! diff -u "$WORK/snap.$1" "$WORK/snap.now" >"$WORK/snap.diff"; then
+        sed -e 's/^/      /' "$WORK/snap.diff" >&2
+        fail "files changed since snapshot '$1' (diff above)"
+    fi
+    echo "    every file unchanged since '$1'"
+}
+
+# assert_no_stray NAME: after a successful run, no new file in /etc or /etc/ssh except
+# the ones podpass is meant to create: host keys and FILE- backups of existing files.
+assert_no_stray() {
+    local f base new=""
+    e2e_paths <"$WORK/snap.$1" | sort -u >"$WORK/paths.before"
+    e2e_state | e2e_paths | sort -u >"$WORK/paths.now"
+    while IFS= read -r f; do
+        case $f in
+        /etc/ssh/ssh_host_*_key | /etc/ssh/ssh_host_*_key.pub) continue ;;
+        esac
+        base=${f%-}
+        if [ "$base" != "$f" ] && grep -qxF -- "$base" "$WORK/paths.before"; then continue; fi
+        new="$new $f"
+    done < <(comm -13 "$WORK/paths.before" "$WORK/paths.now")
+    [ -z "$new" ] || fail "new files left behind:$new"
+}
+
+e2e_paths() { # path names from a state listing
+    awk '$1 == "name" { print "/etc/" $2; next } { print $NF }'
+}
+
+# shellcheck disable=SC2016 # awk code
+e2e_outside_awk='
+    $0 == b { skip = 1; next }
+    $0 == e { skip = 0; after = 1; next }
+    after == 1 { after = 0; if (lenient && $0 == "") next }
+    !skip { print }'
+
+# The managed block: exactly one, first thing in the file but for comments and blank
+# lines, and the file outside it equal to ORIGINAL byte for byte (one blank line after
+# the END mark is tolerated).
+assert_block() { # [ORIGINAL]
+    local cfg=$E2E_SSHD_CONFIG nb ne first
+    nb=$(grep -cxF -- "$E2E_BEGIN_MARK" "$cfg" || true)
+    ne=$(grep -cxF -- "$E2E_END_MARK" "$cfg" || true)
+    if [ "$nb" != 1 ] || [ "$ne" != 1 ]; then
+        fail "expected exactly one managed block in $cfg, found $nb BEGIN and $ne END lines"
+    fi
+    first=$(grep -nvE '^[[:space:]]*(#.*)?$' "$cfg" | head -n 1 | cut -d: -f1)
+    [ "$(grep -nxF -- "$E2E_BEGIN_MARK" "$cfg" | cut -d: -f1)" -lt "$first" ] ||
+        fail "the managed block is not at the top of $cfg (a setting comes before it)"
+    if [ -n "${1:-}" ]; then
+        # strict: the lines outside the block; lenient: also without one blank line
+        # right after the END mark (a separator podpass may add)
+        awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" -v lenient=0 "$e2e_outside_awk" \
+            "$cfg" >"$WORK/outside"
+        awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" -v lenient=1 "$e2e_outside_awk" \
+            "$cfg" >"$WORK/outside.lenient"
+        # awk ends the last line with a newline the original may lack
+        if ! cmp -s "$WORK/outside" "$1" && ! cmp -s "$WORK/outside.lenient" "$1" &&
+            ! cmp -s "$WORK/outside" <(cat "$1"; echo) &&
+            ! cmp -s "$WORK/outside.lenient" <(cat "$1"; echo); then
+            diff -u "$1" "$WORK/outside" | head -n 30 | sed -e 's/^/      /' >&2 || true
+            fail "$cfg outside the managed block differs from the original (diff above)"
+        fi
+    fi
+    echo "    one managed block at the top of $cfg"
+}
+
+# A crypt(5) sha512 hash of a password, without putting the password in argv.
+make_hash() { # PASSWORD
+    if command -v openssl >/dev/null 2>&1; then
+        printf '%s\n' "$1" | openssl passwd -6 -stdin
+    else
+        # shellcheck disable=SC2016 # perl code
+        E2E_PW=$1 perl -e 'print crypt($ENV{E2E_PW}, q($6$) . "e2esalt1"), "\n"'
+    fi
+}
