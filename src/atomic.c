@@ -94,44 +94,79 @@ int atomic_read_nofollow(const char *path, size_t max, char **data, size_t *len,
 	return read_with_flags(path, O_NOFOLLOW, max, data, len, st, cause);
 }
 
-/* Join a symlink target to the directory of the link (or root for an
- * absolute target). */
-static char *link_target_path(const char *root, const char *link, const char *target)
+/* Split the first component off *rest (skipping slashes); NULL at the end. */
+static char *next_component(char **rest)
 {
-	char *dir, *copy, *p;
+	char *p = *rest, *slash, *comp, *tail;
 
-	if (target[0] == '/')
-		return path_under_root(root, target);
-	copy = xstrdup(link);
-	dir = dirname(copy);
-	p = xasprintf("%s/%s", dir, target);
-	free(copy);
-	return p;
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	slash = strchr(p, '/');
+	comp = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+	tail = xstrdup(slash ? slash : "");
+	free(*rest);
+	*rest = tail;
+	return comp;
+}
+
+/* Drop the last component of cur, never above the root prefix of length bl. */
+static void step_up(char *cur, size_t bl)
+{
+	char *q = strrchr(cur, '/');
+
+	if (q != NULL && (size_t)(q - cur) >= bl)
+		*q = '\0';
 }
 
 char *atomic_resolve(const char *root, const char *path, char **cause)
 {
-	char *cur = xstrdup(path), *next, target[PATH_MAX];
+	char *base = path_under_root(root, "/"), *rest, *cur, *comp, *next;
+	char target[PATH_MAX];
+	size_t bl = strlen(base);
+	int hops = 0;
 	ssize_t n;
-	int hops;
 
-	for (hops = 0; hops < 40; hops++) {
-		n = readlink(cur, target, sizeof(target) - 1);
+	while (bl > 0 && base[bl - 1] == '/')
+		base[--bl] = '\0';
+	rest = xstrdup(bl > 0 && strncmp(path, base, bl) == 0 ? path + bl : path);
+	cur = base;
+	while ((comp = next_component(&rest)) != NULL) {
+		if (strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			if (comp[1] == '.')
+				step_up(cur, bl);
+			free(comp);
+			continue;
+		}
+		next = xasprintf("%s/%s", cur, comp);
+		free(comp);
+		n = readlink(next, target, sizeof(target) - 1);
 		if (n < 0) {
-			if (errno == EINVAL || errno == ENOENT)
-				return cur;
-			set_cause(cause, "%s: %s", cur, strerror(errno));
 			free(cur);
+			cur = next;
+			continue;
+		}
+		free(next);
+		if (++hops > 40) {
+			set_cause(cause, "%s: too many levels of symbolic links", path);
+			free(cur);
+			free(rest);
 			return NULL;
 		}
 		target[n] = '\0';
-		next = link_target_path(root, cur, target);
-		free(cur);
-		cur = next;
+		next = xasprintf("%s/%s", target, rest);
+		free(rest);
+		rest = next;
+		if (target[0] == '/')
+			cur[bl] = '\0';
 	}
-	set_cause(cause, "%s: too many levels of symbolic links", path);
-	free(cur);
-	return NULL;
+	free(rest);
+	if (*cur == '\0') {
+		free(cur);
+		cur = xstrdup("/");
+	}
+	return cur;
 }
 
 /* Write all of data to fd. */

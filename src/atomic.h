@@ -22,9 +22,11 @@ int atomic_read(const char *path, size_t max, char **data, size_t *len,
 int atomic_read_nofollow(const char *path, size_t max, char **data, size_t *len,
     struct stat *st, char **cause);
 
-/* Resolve path the way the kernel would if root were "/": symlinks are
- * followed, absolute link targets taken under root. Returns a malloc'd path
- * of the final file (it need not exist) or NULL with *cause. */
+/* Resolve path (a real path under root, as path_under_root gives it) the
+ * way the kernel would if root were "/": symlinks are followed one component
+ * at a time, absolute link targets and ".." stay under root. Returns a
+ * malloc'd real path of the final file (it need not exist) or NULL with
+ * *cause. */
 char *atomic_resolve(const char *root, const char *path, char **cause);
 
 /* Replace the file at path (already resolved: not a symlink) with data:

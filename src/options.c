@@ -177,18 +177,67 @@ static void wipe_arg(char *arg)
 	explicit_bzero(arg, strlen(arg));
 }
 
-/* The message for an option that does not exist; a likely password gets a
- * pointer to the safe ways. */
-static int unknown_option(char *arg, char **cause)
+/* 1 when arg is an option that takes its value from the next argument. */
+static int takes_next_value(const char *arg)
 {
-	if (strncmp(arg, "--password", 10) == 0 || strncmp(arg, "--pass", 6) == 0 ||
-	    strncmp(arg, "-p", 2) == 0) {
-		wipe_arg(arg);
+	size_t i;
+
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;
+	if (arg[1] != '-')	/* -u USER, -c FILE, also at the end of a cluster such as -qu */
+		return strchr("uc", arg[strlen(arg) - 1]) != NULL &&
+		    strspn(arg + 1, "qv") == strlen(arg) - 2;
+	if (strchr(arg, '=') != NULL)
+		return 0;
+	for (i = 0; long_options[i].name != NULL; i++)
+		if (long_options[i].has_arg == required_argument &&
+		    strcmp(arg + 2, long_options[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when arg looks like an attempt to give the password on the command line. */
+static int looks_like_password_option(const char *arg)
+{
+	if (arg[0] == '-' && arg[1] == 'p')
+		return 1;
+	if (strncmp(arg, "--pass", 6) != 0 || strcmp(arg, "--password-stdin") == 0)
+		return 0;
+	return strcmp(arg, "--password-file") != 0 &&
+	    strncmp(arg, "--password-file=", 16) != 0;
+}
+
+/* Refuse -pSECRET, --password SECRET, --password=SECRET and the like before
+ * getopt sees them, wiping them (and a following value) from argv. */
+static int refuse_password_args(int argc, char **argv, int first, char **cause)
+{
+	int i;
+
+	for (i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (takes_next_value(argv[i])) {
+			i++;
+			continue;
+		}
+		if (!looks_like_password_option(argv[i]))
+			continue;
+		if (strchr(argv[i], '=') == NULL && argv[i][1] == '-' && i + 1 < argc &&
+		    argv[i + 1][0] != '-')
+			wipe_arg(argv[i + 1]);
+		wipe_arg(argv[i]);
 		set_cause(cause, "podpass never takes a password on the command line "
-		    "(every user can read it in /proc); use --password-stdin, "
-		    "--password-file FILE, --generate or PODPASS_PASSWORD");
-	} else
-		set_cause(cause, "unknown option '%s' (see podpass --help)", arg);
+		    "(every user can read it in /proc; it has been wiped from memory); use "
+		    "--password-stdin, --password-file FILE, --generate or PODPASS_PASSWORD");
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* The message for an option that does not exist. */
+static int unknown_option(const char *arg, char **cause)
+{
+	set_cause(cause, "unknown option '%s' (see podpass --help)", arg);
 	return EX_USAGE;
 }
 
@@ -270,12 +319,15 @@ int options_parse_argv(struct options *o, int argc, char **argv, char **cause)
 	if (argc > 1 && argv[1][0] != '-') {
 		o->command = parse_command(argv[1]);
 		if (o->command == CMD_NONE) {
-			set_cause(cause, "unknown command '%s': use enable, disable or status "
-			    "(see podpass --help)", argv[1]);
+			wipe_arg(argv[1]);
+			set_cause(cause, "unknown command (not repeated here, in case it was "
+			    "a password): use enable, disable or status (see podpass --help)");
 			return EX_USAGE;
 		}
 		first = 2;
 	}
+	if ((rc = refuse_password_args(argc, argv, first, cause)) != 0)
+		return rc;
 	optind = first;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:u:c:qv", long_options, NULL)) != -1) {
@@ -352,7 +404,11 @@ static int read_trusted_file(const char *path, int must_exist, char **text,
 	int rc;
 
 	rc = atomic_read_nofollow(path, CONFIG_FILE_MAX, text, &len, &st, cause);
-	if (rc == EX_NOINPUT && !must_exist) {
+	if (rc == EX_NOINPUT && !must_exist && access(path, F_OK) != 0) {
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
 		*text = NULL;
 		return 0;
 	}

@@ -55,6 +55,10 @@ static int secret_finish_line(struct secret *s, const char *what, char **cause)
 		set_cause(cause, "%s: the password is empty", what);
 		return EX_NOINPUT;
 	}
+	if (s->len > SECRET_MAX) {
+		set_cause(cause, "%s: longer than %d bytes", what, SECRET_MAX);
+		return EX_DATAERR;
+	}
 	if (memchr(s->buf, '\0', s->len) != NULL) {
 		set_cause(cause, "%s: the password holds a NUL byte", what);
 		return EX_DATAERR;
@@ -74,7 +78,7 @@ static int secret_read_until_eol(int fd, struct secret *s, const char *what,
 	ssize_t r;
 
 	for (;;) {
-		if (s->len > SECRET_MAX) {
+		if (s->len >= SECRET_MAX + 2) {	/* room for a "\r\n" after the longest */
 			set_cause(cause, "%s: longer than %d bytes", what, SECRET_MAX);
 			return EX_DATAERR;
 		}
@@ -135,13 +139,19 @@ int secret_read_file(const char *path, struct secret *s, char **cause)
 	return rc;
 }
 
-void secret_scrub_env(void)
+/* Wipe the value of an environment variable in place, then remove it. */
+static void scrub_var(const char *name)
 {
-	char *v = getenv(SECRET_ENV);
+	char *v = getenv(name);
 
 	if (v != NULL)
 		explicit_bzero(v, strlen(v));
-	unsetenv(SECRET_ENV);
+	unsetenv(name);
+}
+
+void secret_scrub_env(void)
+{
+	scrub_var(SECRET_ENV);
 }
 
 int secret_take_env(const char *name, struct secret *s, char **cause)
@@ -155,7 +165,7 @@ int secret_take_env(const char *name, struct secret *s, char **cause)
 	n = strlen(v);
 	if (n > SECRET_MAX) {
 		set_cause(cause, "%s: longer than %d bytes", name, SECRET_MAX);
-		secret_scrub_env();
+		scrub_var(name);
 		return EX_DATAERR;
 	}
 	secret_alloc(s);

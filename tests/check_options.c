@@ -1,0 +1,1121 @@
+/* Tests for options.c: argv parsing (and the wiping of anything that looks
+ * like a password), the config file (trust checks, FILE:LINE errors), the
+ * environment, and the precedence defaults < file < environment < argv. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "check_suites.h"
+#include "options.h"
+#include "util.h"
+
+static const char *const env_names[] = {
+	"PODPASS_USER", "PODPASS_MODE", "PODPASS_RESTART", "PODPASS_SSHD_CONFIG",
+	"PODPASS_MIN_LENGTH", "PODPASS_METHOD", "PODPASS_SSHD",
+};
+#define N_ENV (sizeof(env_names) / sizeof(env_names[0]))
+
+static char *tmp;
+static char *saved_env[N_ENV];
+
+/* Forget getopt's state from an earlier parse (matters with CK_FORK=no):
+ * optind = 0 makes glibc start afresh. */
+static void reset_getopt(void)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	static char prog[] = "x";
+	char *argv[] = { prog, NULL };
+
+	optind = 0;
+	opterr = 0;
+	(void)getopt_long(1, argv, "+", none, NULL);
+}
+
+static void setup(void)
+{
+	const char *v;
+	size_t i;
+
+	tmp = test_tmpdir();
+	for (i = 0; i < N_ENV; i++) {
+		v = getenv(env_names[i]);
+		saved_env[i] = v != NULL ? xstrdup(v) : NULL;
+		unsetenv(env_names[i]);
+	}
+	reset_getopt();
+}
+
+static void teardown(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_ENV; i++) {
+		if (saved_env[i] != NULL)
+			setenv(env_names[i], saved_env[i], 1);
+		else
+			unsetenv(env_names[i]);
+		free(saved_env[i]);
+		saved_env[i] = NULL;
+	}
+	test_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* A writable, NULL-terminated copy of a NULL-terminated list of strings. */
+static char **make_argv(const char *const *src, int *argc)
+{
+	char **v;
+	int n;
+
+	for (n = 0; src[n] != NULL; n++)
+		;
+	v = xcalloc((size_t)n + 1, sizeof(*v));
+	for (*argc = 0; *argc < n; (*argc)++)
+		v[*argc] = xstrdup(src[*argc]);
+	return v;
+}
+
+static void free_argv(char **v, int argc)
+{
+	strv_free(v, (size_t)argc);
+}
+
+#define ARGV(...) ((const char *const[]){ "podpass", __VA_ARGS__, NULL })
+
+/* Parse a fresh options from src; returns the code, *cause as left. */
+static int parse(struct options *o, const char *const *src, char **cause)
+{
+	char **argv;
+	int argc, rc;
+
+	options_init(o);
+	argv = make_argv(src, &argc);
+	reset_getopt();
+	rc = options_parse_argv(o, argc, argv, cause);
+	free_argv(argv, argc);
+	return rc;
+}
+
+/* Assert that parsing src fails with EX_USAGE and a cause holding want. */
+static void assert_usage(const char *const *src, const char *want)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, src, &cause), EX_USAGE);
+	ck_assert_ptr_nonnull(cause);
+	if (want != NULL)
+		ck_assert_msg(strstr(cause, want) != NULL, "'%s' not in '%s'", want, cause);
+	free(cause);
+	options_free(&o);
+}
+
+/* 1 when the first n bytes at p are all zero. */
+static int all_zero(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\0')
+			return 0;
+	return 1;
+}
+
+START_TEST(test_argv_enable_contract)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, ARGV("enable", "-u", "alice", "--password-file", "F",
+	    "--mode", "both", "--restart", "none", "--dry-run", "--sshd-config", "/x",
+	    "--root", "/r", "-c", "/c", "-q", "-v", "--method", "sha512",
+	    "--min-length", "12", "--sshd", "/s"), &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_int_eq(o.command, CMD_ENABLE);
+	ck_assert_str_eq(o.user, "alice");
+	ck_assert_int_eq(o.source, PW_FILE);
+	ck_assert_str_eq(o.password_file, "F");
+	ck_assert_int_eq(o.mode, MODE_BOTH);
+	ck_assert_int_eq(o.restart, RESTART_NONE);
+	ck_assert_int_eq(o.dry_run, 1);
+	ck_assert_str_eq(o.sshd_config, "/x");
+	ck_assert_str_eq(o.root, "/r");
+	ck_assert_str_eq(o.config_file, "/c");
+	ck_assert_int_eq(o.verbosity, 2);	/* -q then -v: verbose wins */
+	ck_assert_str_eq(o.method, "sha512");
+	ck_assert_int_eq(o.min_length, 12);
+	ck_assert_str_eq(o.sshd_path, "/s");
+	/* What was not given stays unset, for the merge. */
+	ck_assert_int_eq(o.encrypted, -1);
+	ck_assert_int_eq(o.lock_password, -1);
+	ck_assert_int_eq(o.json, -1);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(test_argv_long_and_short)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--user", "bob", "--config", "/etc/p.conf",
+	    "--quiet", "--mode", "either", "--restart", "reload", "--min-length=1"), &cause), 0);
+	ck_assert_str_eq(o.user, "bob");
+	ck_assert_str_eq(o.config_file, "/etc/p.conf");
+	ck_assert_int_eq(o.verbosity, 0);
+	ck_assert_int_eq(o.mode, MODE_EITHER);
+	ck_assert_int_eq(o.restart, RESTART_RELOAD);
+	ck_assert_int_eq(o.min_length, 1);
+	ck_assert_int_eq(o.dry_run, -1);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "-ualice", "-vv", "--restart=start",
+	    "--min-length", "4096"), &cause), 0);
+	ck_assert_str_eq(o.user, "alice");
+	ck_assert_int_eq(o.verbosity, 3);
+	ck_assert_int_eq(o.restart, RESTART_START);
+	ck_assert_int_eq(o.min_length, 4096);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--verbose", "--restart", "auto"), &cause), 0);
+	ck_assert_int_eq(o.verbosity, 2);
+	ck_assert_int_eq(o.restart, RESTART_AUTO);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
+START_TEST(test_argv_flags)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--password-stdin", "--encrypted"),
+	    &cause), 0);
+	ck_assert_int_eq(o.source, PW_STDIN);
+	ck_assert_int_eq(o.encrypted, 1);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--generate"), &cause), 0);
+	ck_assert_int_eq(o.source, PW_GENERATE);
+	ck_assert_int_eq(o.encrypted, -1);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("disable", "--lock-password"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_DISABLE);
+	ck_assert_int_eq(o.lock_password, 1);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("status", "--json", "-u", "root"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_STATUS);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_str_eq(o.user, "root");
+	options_free(&o);
+	/* The same source twice is not a conflict. */
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--generate", "--generate"), &cause), 0);
+	ck_assert_int_eq(o.source, PW_GENERATE);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
+START_TEST(test_argv_commands)
+{
+	static const char *const none[] = { "podpass", NULL };
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, ARGV("enable"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_ENABLE);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("disable"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_DISABLE);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("status"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_STATUS);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, none, &cause), 0);
+	ck_assert_int_eq(o.command, CMD_NONE);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+	assert_usage(ARGV("frobnicate"), "unknown command");
+	/* An unknown command could be a mistyped password: it is not echoed. */
+	ck_assert_int_eq(parse(&o, ARGV("frobnicate"), &cause), EX_USAGE);
+	ck_assert_ptr_null(strstr(cause, "frobnicate"));
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	assert_usage(ARGV("Enable"), "unknown command");
+	assert_usage(ARGV("enable", "status"), "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_argv_help_version)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(parse(&o, ARGV("--help"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_HELP);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("--version"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_VERSION);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--help"), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_HELP);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+	ck_assert_ptr_nonnull(strstr(options_usage(), "--password-stdin"));
+}
+END_TEST
+
+START_TEST(test_argv_exclusive_sources)
+{
+	assert_usage(ARGV("enable", "--password-stdin", "--generate"), "exclude");
+	assert_usage(ARGV("enable", "--password-file", "F", "--password-stdin"), "exclude");
+	assert_usage(ARGV("enable", "--generate", "--password-file", "F"), "exclude");
+}
+END_TEST
+
+START_TEST(test_argv_positional_wiped)
+{
+	static const char *const cases[][6] = {
+		{ "podpass", "enable", "-u", "alice", "hunter2pw", NULL },
+		{ "podpass", "enable", "--", "hunter2pw", NULL },
+		{ "podpass", "status", "hunter2pw", "-q", NULL },
+	};
+	struct options o;
+	char **argv, *cause = NULL;
+	int argc, i, j;
+
+	for (i = 0; i < 3; i++) {
+		options_init(&o);
+		argv = make_argv(cases[i], &argc);
+		reset_getopt();
+		ck_assert_int_eq(options_parse_argv(&o, argc, argv, &cause), EX_USAGE);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_ptr_null(strstr(cause, "hunter2pw"));
+		for (j = 0; j < argc; j++) {
+			if (strcmp(cases[i][j], "hunter2pw") == 0)
+				ck_assert_msg(all_zero(argv[j], strlen(cases[i][j])),
+				    "case %d: argument %d not wiped", i, j);
+		}
+		ck_assert_str_eq(argv[1], cases[i][1]);	/* the command stays */
+		free(cause);
+		cause = NULL;
+		free_argv(argv, argc);
+		options_free(&o);
+	}
+}
+END_TEST
+
+START_TEST(test_argv_password_option)
+{
+	static const char *const tries[] = {
+		"--password=secret", "--pass=secret", "--passwd=secret",
+	};
+	struct options o;
+	char **argv, *cause = NULL;
+	int argc;
+	size_t i;
+
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		options_init(&o);
+		argv = make_argv(ARGV("enable", tries[i]), &argc);
+		reset_getopt();
+		ck_assert_int_eq(options_parse_argv(&o, argc, argv, &cause), EX_USAGE);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_msg(strstr(cause, "--password-stdin") != NULL, "%s", cause);
+		ck_assert_ptr_null(strstr(cause, "secret"));
+		ck_assert_msg(all_zero(argv[2], strlen(tries[i])), "%s not wiped", tries[i]);
+		free(cause);
+		cause = NULL;
+		free_argv(argv, argc);
+		options_free(&o);
+	}
+}
+END_TEST
+
+/* "--password VALUE": the option and the value after it are both wiped. */
+START_TEST(test_argv_password_value_wiped)
+{
+	struct options o;
+	char **argv, *cause = NULL;
+	int argc;
+
+	options_init(&o);
+	argv = make_argv(ARGV("enable", "--password", "hunter2pw"), &argc);
+	reset_getopt();
+	ck_assert_int_eq(options_parse_argv(&o, argc, argv, &cause), EX_USAGE);
+	ck_assert_ptr_nonnull(strstr(cause, "--password-stdin"));
+	ck_assert_msg(all_zero(argv[2], strlen("--password")), "--password not wiped");
+	ck_assert_msg(all_zero(argv[3], strlen("hunter2pw")), "the password was not wiped");
+	free(cause);
+	free_argv(argv, argc);
+	options_free(&o);
+}
+END_TEST
+
+/* "-pSECRET" is recognised as a password attempt and wiped. */
+START_TEST(test_argv_short_p_wiped)
+{
+	struct options o;
+	char **argv, *cause = NULL;
+	int argc;
+
+	options_init(&o);
+	argv = make_argv(ARGV("enable", "-psecret"), &argc);
+	reset_getopt();
+	ck_assert_int_eq(options_parse_argv(&o, argc, argv, &cause), EX_USAGE);
+	ck_assert_msg(strstr(cause, "--password-stdin") != NULL, "%s", cause);
+	ck_assert_msg(all_zero(argv[2], strlen("-psecret")), "-psecret not wiped");
+	ck_assert_str_eq(argv[1], "enable");
+	free(cause);
+	free_argv(argv, argc);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(test_argv_bad_values)
+{
+	assert_usage(ARGV("enable", "--mode", "sometimes"), "--mode");
+	assert_usage(ARGV("enable", "--mode", "Both"), "--mode");
+	assert_usage(ARGV("enable", "--restart", "later"), "--restart");
+	assert_usage(ARGV("enable", "--min-length", "0"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", "4097"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", "abc"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", "12x"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", "-5"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", " 12"), "--min-length");
+	assert_usage(ARGV("enable", "--min-length", ""), "--min-length");
+	assert_usage(ARGV("enable", "--mode"), "needs a value");
+	assert_usage(ARGV("enable", "-u"), "needs a value");
+	assert_usage(ARGV("enable", "--frobnicate"), "unknown option '--frobnicate'");
+	assert_usage(ARGV("enable", "-x"), "unknown option");
+}
+END_TEST
+
+START_TEST(test_value_parsers)
+{
+	enum auth_mode m = MODE_UNSET;
+	enum restart_mode r = RESTART_UNSET;
+	long n = -1;
+
+	ck_assert_int_eq(options_parse_mode("both", &m), 0);
+	ck_assert_int_eq(m, MODE_BOTH);
+	ck_assert_int_eq(options_parse_mode("either", &m), 0);
+	ck_assert_int_eq(m, MODE_EITHER);
+	ck_assert_int_eq(options_parse_mode("", &m), -1);
+	ck_assert_int_eq(options_parse_restart("none", &r), 0);
+	ck_assert_int_eq(r, RESTART_NONE);
+	ck_assert_int_eq(options_parse_restart("NONE", &r), -1);
+	ck_assert_int_eq(options_parse_min_length("99", &n), 0);
+	ck_assert_int_eq(n, 99);
+	ck_assert_int_eq(options_parse_min_length("99999999999999999999", &n), -1);
+	ck_assert_int_eq(n, 99);
+}
+END_TEST
+
+/* ---- the config file ---- */
+
+/* Write text to tmp/rel (creating directories) with the given mode; returns
+ * the path, malloc'd. */
+static char *write_conf(const char *rel, const char *text, mode_t mode)
+{
+	char *p = xasprintf("%s/%s", tmp, rel), *s;
+
+	for (s = p + strlen(tmp) + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s", p);
+		*s = '/';
+	}
+	test_write(p, text, strlen(text));
+	ck_assert_int_eq(chmod(p, mode), 0);
+	return p;
+}
+
+/* Write s to an open-for-writing /proc file. */
+static int write_proc(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The config file must belong to root. When not root, a forked test (the
+ * default CK_FORK mode) can still test that: a new user namespace maps our
+ * uid to 0, so the files we own show as root's. Returns 1 when the files
+ * the test writes count as root's, else 0. */
+static int files_are_roots(void)
+{
+	const char *fork_mode = getenv("CK_FORK");
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+
+	if (uid == 0)
+		return 1;
+	if (fork_mode != NULL && strcmp(fork_mode, "no") == 0)
+		return 0;	/* it would change every later test */
+	if (unshare(CLONE_NEWUSER) != 0)
+		return 0;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	if (write_proc("/proc/self/uid_map", map) != 0)
+		return 0;
+	(void)write_proc("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	(void)write_proc("/proc/self/gid_map", map);
+	return geteuid() == 0;
+}
+
+/* When the files cannot count as root's, check that the one written is
+ * refused for that reason and return 0: the test ends there. */
+static int root_files_or_refused(const struct options *cli)
+{
+	struct options file;
+	char *cause = NULL;
+
+	if (files_are_roots())
+		return 1;
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "owned by root"));
+	free(cause);
+	options_free(&file);
+	return 0;
+}
+
+/* A cli options with root = tmp and config_file as given (may be NULL). */
+static void cli_for(struct options *cli, const char *config_file)
+{
+	options_init(cli);
+	cli->root = xstrdup(tmp);
+	if (config_file != NULL)
+		cli->config_file = xstrdup(config_file);
+}
+
+START_TEST(test_file_keys)
+{
+	struct options cli, file;
+	char *cause = NULL, *p;
+
+	p = write_conf("etc/podpass.conf",
+	    "# podpass settings\n"
+	    "[podpass]\n"
+	    "user = alice\n"
+	    "mode = both\n"
+	    "\n"
+	    "; another comment\n"
+	    "restart=none\n"
+	    "sshd_config = /etc/ssh/custom_config\n"
+	    "min_length = 14\n"
+	    "method = sha512\n"
+	    "sshd = /opt/sbin/sshd\n", 0644);
+	cli_for(&cli, NULL);
+	if (!root_files_or_refused(&cli))
+		goto out;
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_str_eq(file.user, "alice");
+	ck_assert_int_eq(file.mode, MODE_BOTH);
+	ck_assert_int_eq(file.restart, RESTART_NONE);
+	ck_assert_str_eq(file.sshd_config, "/etc/ssh/custom_config");
+	ck_assert_int_eq(file.min_length, 14);
+	ck_assert_str_eq(file.method, "sha512");
+	ck_assert_str_eq(file.sshd_path, "/opt/sbin/sshd");
+	/* Not settable from the file. */
+	ck_assert_int_eq(file.command, CMD_NONE);
+	ck_assert_ptr_null(file.root);
+	ck_assert_int_eq(file.source, PW_UNSET);
+	options_free(&file);
+out:
+	options_free(&cli);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_file_explicit_path)
+{
+	struct options cli, file;
+	char *cause = NULL, *p;
+
+	p = write_conf("conf/pp.conf", "[podpass]\nuser = carol\n", 0600);
+	/* A default file that must not be read when -c is given. */
+	free(write_conf("etc/podpass.conf", "[podpass]\nuser = dave\n", 0600));
+	cli_for(&cli, "/conf/pp.conf");
+	if (!root_files_or_refused(&cli))
+		goto out;
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	ck_assert_str_eq(file.user, "carol");
+	options_free(&file);
+out:
+	options_free(&cli);
+	free(p);
+}
+END_TEST
+
+/* Read text as the config file; assert EX_CONFIG and that the cause holds
+ * "PATH:LINE:" and want. */
+static void assert_file_error(const char *text, int line, const char *want)
+{
+	struct options cli, file;
+	char *cause = NULL, *p, *where;
+
+	p = write_conf("etc/podpass.conf", text, 0644);
+	cli_for(&cli, NULL);
+	if (!root_files_or_refused(&cli))
+		goto out;
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	where = xasprintf("%s:%d:", p, line);
+	ck_assert_msg(strstr(cause, where) != NULL, "'%s' not in '%s'", where, cause);
+	ck_assert_msg(strstr(cause, want) != NULL, "'%s' not in '%s'", want, cause);
+	free(where);
+	free(cause);
+	options_free(&file);
+out:
+	options_free(&cli);
+	free(p);
+}
+
+START_TEST(test_file_unknown_key)
+{
+	assert_file_error("[podpass]\nuser = alice\n# comment\n\nbogus = 1\nmode = both\n",
+	    5, "unknown key 'bogus'");
+	assert_file_error("[podpass]\npassword = hunter2\n", 2, "unknown key 'password'");
+}
+END_TEST
+
+START_TEST(test_file_unknown_section)
+{
+	assert_file_error("[podpass]\nuser = alice\n[other]\nuser = bob\n", 4,
+	    "unknown section [other]");
+	/* A key before any section is in no section, so refused too. */
+	assert_file_error("user = alice\n[podpass]\n", 1, "unknown section");
+}
+END_TEST
+
+START_TEST(test_file_bad_value)
+{
+	assert_file_error("[podpass]\n\nmode = sometimes\n", 3, "bad value 'sometimes'");
+	assert_file_error("[podpass]\nrestart = later\n", 2, "'restart'");
+	assert_file_error("[podpass]\nuser = a\nmin_length = 0\n", 3, "'min_length'");
+	assert_file_error("[podpass]\nthis is not ini\n", 2, "not a valid line");
+}
+END_TEST
+
+/* Write a config file with mode and assert it is refused as untrusted. */
+static void assert_mode_refused(mode_t mode)
+{
+	struct options cli, file;
+	char *cause = NULL, *p;
+
+	p = write_conf("etc/podpass.conf", "[podpass]\nuser = alice\n", mode);
+	cli_for(&cli, NULL);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "writable"));
+	ck_assert_ptr_null(file.user);
+	free(cause);
+	options_free(&file);
+	options_free(&cli);
+	free(p);
+}
+
+START_TEST(test_file_writable_by_others)
+{
+	struct options cli, file;
+	char *cause = NULL, *p;
+
+	/* Without root-owned files every mode is refused: nothing to learn. */
+	p = write_conf("etc/podpass.conf", "[podpass]\nuser = alice\n", 0644);
+	cli_for(&cli, NULL);
+	if (root_files_or_refused(&cli)) {
+		assert_mode_refused(0664);
+		assert_mode_refused(0646);
+		assert_mode_refused(0666);
+		assert_mode_refused(0620);
+		/* and the same file, not writable by others, is read */
+		ck_assert_int_eq(chmod(p, 0644), 0);
+		options_init(&file);
+		ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+		ck_assert_str_eq(file.user, "alice");
+		options_free(&file);
+	}
+	options_free(&cli);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_file_symlink)
+{
+	struct options cli, file;
+	char *cause = NULL, *real, *link;
+
+	real = write_conf("etc/real.conf", "[podpass]\nuser = alice\n", 0600);
+	link = xasprintf("%s/etc/podpass.conf", tmp);
+	ck_assert_int_eq(symlink("real.conf", link), 0);
+	cli_for(&cli, NULL);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "symbolic link"));
+	ck_assert_ptr_null(file.user);
+	free(cause);
+	options_free(&file);
+	options_free(&cli);
+	free(real);
+	free(link);
+}
+END_TEST
+
+START_TEST(test_file_not_roots)
+{
+	struct options cli, file;
+	char *cause = NULL, *p;
+
+	p = write_conf("etc/podpass.conf", "[podpass]\nuser = alice\n", 0644);
+	/* As root, give the file away; otherwise it is already not root's. */
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	cli_for(&cli, NULL);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "owned by root"));
+	ck_assert_ptr_null(file.user);
+	free(cause);
+	options_free(&file);
+	options_free(&cli);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_file_missing)
+{
+	struct options cli, file;
+	char *cause = NULL;
+
+	/* The default file may be missing ... (a stale cause is left behind:
+	 * see test_file_missing_no_cause) */
+	cli_for(&cli, NULL);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	free(cause);
+	cause = NULL;
+	ck_assert_ptr_null(file.user);
+	ck_assert_int_eq(file.mode, MODE_UNSET);
+	options_free(&file);
+	options_free(&cli);
+	/* ... one named with -c may not. */
+	cli_for(&cli, "/etc/nope.conf");
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_NOINPUT);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "nope.conf"));
+	free(cause);
+	options_free(&file);
+	options_free(&cli);
+}
+END_TEST
+
+/* A missing default config file is no error and leaves no cause behind. */
+START_TEST(test_file_missing_no_cause)
+{
+	struct options cli, file, o;
+	char *cause = NULL, **argv;
+	int argc;
+
+	cli_for(&cli, NULL);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	ck_assert_ptr_null(cause);
+	options_free(&file);
+	options_free(&cli);
+	options_init(&o);
+	argv = make_argv(ARGV("status", "--root", tmp), &argc);
+	reset_getopt();
+	ck_assert_int_eq(options_load(&o, argc, argv, &cause), 0);
+	ck_assert_ptr_null(cause);
+	free_argv(argv, argc);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(test_file_nul_byte)
+{
+	struct options cli, file;
+	char *cause = NULL, *p = xasprintf("%s/etc/podpass.conf", tmp), *d;
+
+	d = xasprintf("%s/etc", tmp);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	test_write(p, "[podpass]\nuser = al\0ice\n", 24);
+	ck_assert_int_eq(chmod(p, 0600), 0);
+	cli_for(&cli, NULL);
+	if (root_files_or_refused(&cli)) {
+		options_init(&file);
+		ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+		ck_assert_ptr_nonnull(strstr(cause, "NUL"));
+		free(cause);
+		options_free(&file);
+	}
+	options_free(&cli);
+	free(p);
+	free(d);
+}
+END_TEST
+
+/* ---- the environment ---- */
+
+START_TEST(test_env_applied)
+{
+	struct options env;
+	char *cause = NULL;
+
+	setenv("PODPASS_USER", "bob", 1);
+	setenv("PODPASS_MODE", "both", 1);
+	setenv("PODPASS_RESTART", "reload", 1);
+	setenv("PODPASS_SSHD_CONFIG", "/e/sshd_config", 1);
+	setenv("PODPASS_MIN_LENGTH", "20", 1);
+	setenv("PODPASS_METHOD", "sha256", 1);
+	options_init(&env);
+	ck_assert_int_eq(options_read_env(&env, &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_str_eq(env.user, "bob");
+	ck_assert_int_eq(env.mode, MODE_BOTH);
+	ck_assert_int_eq(env.restart, RESTART_RELOAD);
+	ck_assert_str_eq(env.sshd_config, "/e/sshd_config");
+	ck_assert_int_eq(env.min_length, 20);
+	ck_assert_str_eq(env.method, "sha256");
+	options_free(&env);
+}
+END_TEST
+
+START_TEST(test_env_unset_and_empty)
+{
+	struct options env;
+	char *cause = NULL;
+
+	options_init(&env);
+	ck_assert_int_eq(options_read_env(&env, &cause), 0);
+	ck_assert_ptr_null(env.user);
+	ck_assert_int_eq(env.mode, MODE_UNSET);
+	ck_assert_int_eq(env.min_length, -1);
+	setenv("PODPASS_USER", "", 1);
+	setenv("PODPASS_MODE", "", 1);
+	ck_assert_int_eq(options_read_env(&env, &cause), 0);
+	ck_assert_ptr_null(env.user);
+	ck_assert_int_eq(env.mode, MODE_UNSET);
+	ck_assert_ptr_null(cause);
+	options_free(&env);
+}
+END_TEST
+
+START_TEST(test_env_bad)
+{
+	struct options env;
+	char *cause = NULL;
+
+	setenv("PODPASS_MODE", "sometimes", 1);
+	options_init(&env);
+	ck_assert_int_eq(options_read_env(&env, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "PODPASS_MODE"));
+	free(cause);
+	cause = NULL;
+	unsetenv("PODPASS_MODE");
+	setenv("PODPASS_MIN_LENGTH", "lots", 1);
+	ck_assert_int_eq(options_read_env(&env, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(cause, "PODPASS_MIN_LENGTH"));
+	free(cause);
+	options_free(&env);
+}
+END_TEST
+
+/* ---- options_load: everything, in order ---- */
+
+/* Run options_load on src (argv[0] included); returns the code. */
+static int load(struct options *o, const char *const *src, char **cause)
+{
+	char **argv;
+	int argc, rc;
+
+	options_init(o);
+	argv = make_argv(src, &argc);
+	reset_getopt();
+	rc = options_load(o, argc, argv, cause);
+	free_argv(argv, argc);
+	if (rc == 0) {
+		ck_assert_ptr_null(*cause);
+	}
+	return rc;
+}
+
+START_TEST(test_load_defaults)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_int_eq(o.command, CMD_STATUS);
+	ck_assert_str_eq(o.user, "root");
+	ck_assert_int_eq(o.mode, MODE_EITHER);
+	ck_assert_int_eq(o.restart, RESTART_AUTO);
+	ck_assert_str_eq(o.sshd_config, OPTIONS_DEFAULT_SSHD_CONFIG);
+	ck_assert_str_eq(o.sshd_path, PODPASS_SSHD_PATH);
+	ck_assert_str_eq(o.root, tmp);
+	ck_assert_int_eq(o.min_length, OPTIONS_DEFAULT_MIN_LENGTH);
+	ck_assert_int_eq(o.verbosity, 1);
+	ck_assert_int_eq(o.dry_run, 0);
+	ck_assert_int_eq(o.encrypted, 0);
+	ck_assert_int_eq(o.lock_password, 0);
+	ck_assert_int_eq(o.json, 0);
+	ck_assert_int_eq(o.source, PW_UNSET);
+	ck_assert_ptr_null(o.method);
+	options_free(&o);
+}
+END_TEST
+
+START_TEST(test_load_env_and_argv)
+{
+	struct options o;
+	char *cause = NULL;
+
+	/* argv[0] is only the program's name, whatever it is. */
+	static const char *const named[] = { "/usr/local/sbin/podpass", "status", NULL };
+
+	setenv("PODPASS_USER", "bob", 1);
+	setenv("PODPASS_MODE", "both", 1);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), 0);
+	ck_assert_str_eq(o.user, "bob");
+	ck_assert_int_eq(o.mode, MODE_BOTH);
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "-u", "carol",
+	    "--mode", "either"), &cause), 0);
+	ck_assert_str_eq(o.user, "carol");
+	ck_assert_int_eq(o.mode, MODE_EITHER);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+	/* Without --root the real /etc/podpass.conf would be read: only check
+	 * the name is not taken for a command when that file is absent. */
+	if (access("/etc/podpass.conf", F_OK) != 0) {
+		ck_assert_int_eq(load(&o, named, &cause), 0);
+		ck_assert_int_eq(o.command, CMD_STATUS);
+		options_free(&o);
+	}
+}
+END_TEST
+
+START_TEST(test_load_precedence)
+{
+	struct options o;
+	char *cause = NULL, *p, *root_arg;
+
+	p = write_conf("etc/podpass.conf",
+	    "[podpass]\nuser = alice\nmode = both\nrestart = none\nmin_length = 10\n"
+	    "method = sha512\nsshd_config = /file/sshd_config\n", 0644);
+	root_arg = xstrdup(tmp);
+	{
+		struct options cli;
+
+		cli_for(&cli, NULL);
+		if (!root_files_or_refused(&cli)) {
+			options_free(&cli);
+			goto out;
+		}
+		options_free(&cli);
+	}
+	/* file alone over the defaults */
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", root_arg), &cause), 0);
+	ck_assert_str_eq(o.user, "alice");
+	ck_assert_int_eq(o.mode, MODE_BOTH);
+	ck_assert_int_eq(o.restart, RESTART_NONE);	/* so --root is allowed */
+	ck_assert_int_eq(o.min_length, 10);
+	ck_assert_str_eq(o.method, "sha512");
+	ck_assert_str_eq(o.sshd_config, "/file/sshd_config");
+	ck_assert_str_eq(o.sshd_path, PODPASS_SSHD_PATH);	/* default */
+	options_free(&o);
+	/* environment over the file */
+	setenv("PODPASS_MODE", "either", 1);
+	setenv("PODPASS_USER", "bob", 1);
+	setenv("PODPASS_MIN_LENGTH", "12", 1);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", root_arg), &cause), 0);
+	ck_assert_str_eq(o.user, "bob");
+	ck_assert_int_eq(o.mode, MODE_EITHER);
+	ck_assert_int_eq(o.min_length, 12);
+	ck_assert_int_eq(o.restart, RESTART_NONE);	/* from the file still */
+	options_free(&o);
+	/* argv over the environment */
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", root_arg, "--mode", "both",
+	    "--min-length", "14", "--sshd-config", "/argv/sshd_config"), &cause), 0);
+	ck_assert_int_eq(o.mode, MODE_BOTH);
+	ck_assert_int_eq(o.min_length, 14);
+	ck_assert_str_eq(o.user, "bob");
+	ck_assert_str_eq(o.sshd_config, "/argv/sshd_config");
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+	/* a bad file stops the load */
+	free(write_conf("etc/podpass.conf", "[podpass]\nmode = sometimes\n", 0644));
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", root_arg), &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	options_free(&o);
+out:
+	free(root_arg);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_load_root_needs_restart_none)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp), &cause), EX_USAGE);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "--restart none"));
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp, "--restart", "reload"),
+	    &cause), EX_USAGE);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp, "--restart", "none"),
+	    &cause), 0);
+	ck_assert_int_eq(o.restart, RESTART_NONE);
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp, "--dry-run"), &cause), 0);
+	options_free(&o);
+	/* The restart may come from the environment too. */
+	setenv("PODPASS_RESTART", "none", 1);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp), &cause), 0);
+	options_free(&o);
+	unsetenv("PODPASS_RESTART");
+	/* Other commands do not restart anything with --root. */
+	ck_assert_int_eq(load(&o, ARGV("disable", "--root", tmp, "--dry-run"), &cause), 0);
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), 0);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
+START_TEST(test_load_checks)
+{
+	struct options o;
+	char *cause = NULL;
+
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "-u", "-x"), &cause),
+	    EX_USAGE);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "-u", "a:b"), &cause),
+	    EX_USAGE);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "--sshd-config",
+	    "relative/sshd_config"), &cause), EX_USAGE);
+	ck_assert_ptr_nonnull(strstr(cause, "absolute"));
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", "relative"), &cause), EX_USAGE);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "--method", "md5"), &cause),
+	    EX_USAGE);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	setenv("PODPASS_MODE", "sometimes", 1);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), EX_CONFIG);
+	free(cause);
+	cause = NULL;
+	options_free(&o);
+	/* --help neither reads the environment nor the file. */
+	ck_assert_int_eq(load(&o, ARGV("--help", "--root", tmp), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_HELP);
+	ck_assert_ptr_null(cause);
+	options_free(&o);
+	/* A usage error comes back from options_load as is. */
+	ck_assert_int_eq(load(&o, ARGV("enable", "--password=x"), &cause), EX_USAGE);
+	free(cause);
+	options_free(&o);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("argv");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_argv_enable_contract);
+	tcase_add_test(tc, test_argv_long_and_short);
+	tcase_add_test(tc, test_argv_flags);
+	tcase_add_test(tc, test_argv_commands);
+	tcase_add_test(tc, test_argv_help_version);
+	tcase_add_test(tc, test_argv_exclusive_sources);
+	tcase_add_test(tc, test_argv_positional_wiped);
+	tcase_add_test(tc, test_argv_password_option);
+	tcase_add_test(tc, test_argv_bad_values);
+	tcase_add_test(tc, test_value_parsers);
+	tcase_add_test(tc, test_argv_password_value_wiped);
+	tcase_add_test(tc, test_argv_short_p_wiped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_file_keys);
+	tcase_add_test(tc, test_file_explicit_path);
+	tcase_add_test(tc, test_file_unknown_key);
+	tcase_add_test(tc, test_file_unknown_section);
+	tcase_add_test(tc, test_file_bad_value);
+	tcase_add_test(tc, test_file_writable_by_others);
+	tcase_add_test(tc, test_file_symlink);
+	tcase_add_test(tc, test_file_not_roots);
+	tcase_add_test(tc, test_file_missing);
+	tcase_add_test(tc, test_file_nul_byte);
+	tcase_add_test(tc, test_file_missing_no_cause);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("env");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_env_applied);
+	tcase_add_test(tc, test_env_unset_and_empty);
+	tcase_add_test(tc, test_env_bad);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_load_defaults);
+	tcase_add_test(tc, test_load_env_and_argv);
+	tcase_add_test(tc, test_load_precedence);
+	tcase_add_test(tc, test_load_root_needs_restart_none);
+	tcase_add_test(tc, test_load_checks);
+	suite_add_tcase(s, tc);
+	return s;
+}
