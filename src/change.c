@@ -1,0 +1,652 @@
+/* A change applied all or nothing: plan, check, commit, reload, verify,
+ * roll back.
+ *
+ * Must never: write before every check has passed, leave one file changed
+ * when another could not be, leave sshd stopped that was running, or call
+ * the change done before sshd answers with the new settings. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "change.h"
+#include "log.h"
+#include "sshd.h"
+#include "sshd_config.h"
+#include "util.h"
+
+#define CHECK_ADDR "203.0.113.1"	/* a documentation address: "some client out there" */
+
+void change_init(struct change *c, const struct options *o)
+{
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->ctx.root = o->root;
+	c->ctx.sshd_path = o->sshd_path;
+	c->ctx.config_path = o->sshd_config;
+}
+
+int change_fail(struct change *c, int rc)
+{
+	if (rc != 0 && c->cause != NULL)
+		log_error("%s", c->cause);
+	free(c->cause);
+	c->cause = NULL;
+	return rc;
+}
+
+char *change_real_path(const struct change *c, const char *path)
+{
+	return path_under_root(c->o->root, path);
+}
+
+void planned_file_free(struct planned_file *f)
+{
+	if (f->secret) {
+		freezero(f->old, f->oldlen);
+		freezero(f->new, f->newlen);
+	} else {
+		free(f->old);
+		free(f->new);
+	}
+	free(f->path);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+}
+
+int planned_file_changes(const struct planned_file *f)
+{
+	return f->new != NULL && (!f->exists || f->oldlen != f->newlen ||
+	    memcmp(f->old, f->new, f->oldlen) != 0);
+}
+
+int change_read_file(struct change *c, struct planned_file *f, const char *logical,
+    int may_be_missing)
+{
+	char *full = change_real_path(c, logical);
+	int rc;
+
+	f->name = xstrdup(logical);
+	f->path = atomic_resolve(c->o->root, full, &c->cause);
+	free(full);
+	if (f->path == NULL)
+		return EX_IOERR;
+	rc = atomic_read(f->path, ATOMIC_MAX_FILE, &f->old, &f->oldlen, &f->st, &c->cause);
+	if (rc == EX_NOINPUT && may_be_missing && access(f->path, F_OK) != 0) {
+		free(c->cause);
+		c->cause = NULL;
+		f->old = xstrdup("");
+		f->oldlen = 0;
+		return 0;
+	}
+	if (rc == 0)
+		f->exists = 1;
+	return rc;
+}
+
+void change_add_file(struct change *c, struct planned_file *f)
+{
+	if (c->nfiles >= CHANGE_MAX_FILES)
+		fatal("too many files in one change");
+	c->files[c->nfiles++] = f;
+}
+
+int change_read_config(struct change *c)
+{
+	int rc = change_read_file(c, &c->config, c->o->sshd_config, 0);
+
+	if (rc == EX_NOINPUT)
+		set_cause(&c->cause, "%s: missing (is openssh-server installed?)",
+		    c->o->sshd_config);
+	return rc;
+}
+
+/* Make the private work directory (for the candidate config and a
+ * throwaway host key) inside the target root, so chrooted children see it. */
+static int make_workdir(struct change *c)
+{
+	static const char *const bases[] = { "/tmp", "/run", "/var/tmp" };
+	size_t i, rootlen;
+	char *t;
+
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		t = path_under_root(c->o->root, bases[i]);
+		c->workdir = xasprintf("%s/podpass.XXXXXX", t);
+		free(t);
+		if (mkdtemp(c->workdir) != NULL)
+			break;
+		free(c->workdir);
+		c->workdir = NULL;
+	}
+	if (c->workdir == NULL) {
+		set_cause(&c->cause, "cannot create a private temp directory in /tmp or "
+		    "/run: %s", strerror(errno));
+		return EX_CANTCREAT;
+	}
+	t = path_under_root(c->o->root, "/");
+	rootlen = strcmp(c->o->root, "/") == 0 ? 0 : strlen(t) - 1;
+	c->candidate = xasprintf("%s/sshd_config", c->workdir + rootlen);
+	free(t);
+	return 0;
+}
+
+/* Remove the work directory and what is in it. */
+static void remove_workdir(struct change *c)
+{
+	char *p;
+
+	if (c->workdir == NULL)
+		return;
+	p = xasprintf("%s/sshd_config", c->workdir);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s/throwaway_host_key", c->workdir);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s/throwaway_host_key.pub", c->workdir);
+	unlink(p);
+	free(p);
+	if (rmdir(c->workdir) != 0)
+		log_warn("cannot remove %s: %s", c->workdir, strerror(errno));
+}
+
+/* Parse the candidate tree (the new main file plus what it includes). */
+static int parse_candidate(struct change *c)
+{
+	return sshd_config_parse(c->o->sshd_config, c->config.new, c->config.newlen,
+	    sshd_files_loader, (void *)c->o->root, &c->parsed, &c->cause);
+}
+
+/* The host key paths sshd will load: HostKey lines, else its defaults. */
+static size_t host_key_paths(const struct change *c, char **paths, size_t max)
+{
+	static char *const defaults[] = { "/etc/ssh/ssh_host_rsa_key",
+	    "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key" };
+	const struct sshd_config *t = &c->parsed;
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n && n < max; i++)
+		if (t->directives[i].match < 0 && t->directives[i].nargs > 0 &&
+		    strcmp(t->directives[i].keyword, "hostkey") == 0)
+			paths[n++] = t->directives[i].args[0];
+	for (i = 0; n == 0 && i < 3; i++)
+		paths[i] = defaults[i];
+	return n == 0 ? 3 : n;
+}
+
+/* See what sshd needs to run; validate with a throwaway key when there is
+ * no host key yet (or when none may be made: an image build). */
+static int plan_runtime(struct change *c)
+{
+	char *paths[32], *key;
+	size_t n = host_key_paths(c, paths, 32), rootlen;
+	int rc, may_create = c->o->restart != RESTART_NONE && !c->o->dry_run;
+
+	if ((rc = sshd_make_rundir(&c->ctx, &c->rundir_created, &c->cause)) != 0)
+		return rc;
+	if (sshd_count_host_keys(&c->ctx, paths, n) > 0)
+		return 0;
+	c->need_host_keys = may_create;
+	if ((rc = sshd_make_throwaway_key(c->workdir, &key, &c->cause)) != 0)
+		return rc;
+	rootlen = strcmp(c->o->root, "/") == 0 ? 0 : strlen(c->o->root);
+	while (rootlen > 1 && c->o->root[rootlen - 1] == '/')
+		rootlen--;
+	c->hostkey = xstrdup(key + rootlen);
+	free(key);
+	log_verbose("no host key yet: validating with a throwaway key%s",
+	    may_create ? "" : " (none is created in an image build)");
+	return 0;
+}
+
+/* The connection sshd -T -C evaluates Match blocks for. */
+static char *check_spec(const struct change *c, const char *user)
+{
+	const struct sshd_directive *d = sshd_config_first_global(&c->parsed, "port");
+	const char *port = d != NULL && d->nargs > 0 ? d->args[0] : "22";
+
+	return xasprintf("user=%s,host=client.invalid,addr=%s,laddr=127.0.0.1,lport=%s",
+	    user, CHECK_ADDR, port);
+}
+
+/* The current config must already be valid: a broken one is reported, not
+ * made worse. */
+static int check_current(struct change *c, const char *spec)
+{
+	char *dump = NULL, *msg;
+	int rc;
+
+	rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, spec, &dump,
+	    &c->cause);
+	free(c->old_dump);
+	c->old_dump = dump;
+	if (rc == EX_CONFIG) {
+		msg = c->cause;
+		c->cause = xasprintf("the current sshd configuration is already invalid, "
+		    "so nothing was changed; fix it first: %s", msg);
+		free(msg);
+	}
+	return rc;
+}
+
+/* Write the candidate config into the work dir and let sshd judge it. */
+static int check_candidate(struct change *c, const char *spec)
+{
+	struct stat like = { 0 };
+	char *real = xasprintf("%s/sshd_config", c->workdir), *msg;
+	int rc;
+
+	like.st_uid = 0;
+	like.st_gid = 0;
+	like.st_mode = 0600;
+	rc = atomic_replace(real, c->config.new, c->config.newlen, &like, &c->cause);
+	free(real);
+	if (rc != 0)
+		return rc;
+	rc = sshd_effective(&c->ctx, c->candidate, c->hostkey, spec, &c->dump,
+	    &c->cause);
+	if (rc == EX_CONFIG) {
+		msg = c->cause;
+		c->cause = xasprintf("with the managed block added, %s", msg);
+		free(msg);
+	}
+	return rc;
+}
+
+/* Find the running listener and decide, before any write, whether the
+ * restart mode can be honoured. */
+static int plan_restart(struct change *c)
+{
+	unsigned long inode;
+	int rc;
+
+	c->pidfile = sshd_dump_get(c->dump, "pidfile");
+	if (c->pidfile == NULL)
+		c->pidfile = xstrdup("/run/sshd.pid");
+	if ((rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause)) != 0)
+		return rc;
+	if (c->o->restart == RESTART_NONE)
+		return 0;
+	rc = sshd_find_listener(&c->ctx, c->pidfile, &c->listener, &c->cause);
+	if (rc != 0)
+		return rc;
+	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
+		set_cause(&c->cause, "another program listens on port %d, so sshd could "
+		    "not start there; nothing was changed", c->listen.port);
+		return EX_UNAVAILABLE;
+	}
+	if (c->o->restart == RESTART_RELOAD && c->listener == 0) {
+		set_cause(&c->cause, "sshd is not running, and --restart reload only "
+		    "reloads a running one; nothing was changed (use --restart auto)");
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+int change_check_sshd(struct change *c, const char *user)
+{
+	char *spec;
+	int rc;
+
+	change_add_file(c, &c->config);
+	if ((rc = sshd_check_installed(&c->ctx, &c->cause)) != 0 ||
+	    (rc = make_workdir(c)) != 0 || (rc = parse_candidate(c)) != 0 ||
+	    (rc = plan_runtime(c)) != 0)
+		return rc;
+	spec = check_spec(c, user);
+	rc = check_current(c, spec);
+	if (rc == 0)
+		rc = check_candidate(c, spec);
+	free(spec);
+	if (rc == 0)
+		rc = plan_restart(c);
+	return rc;
+}
+
+/* Write one planned file (after keeping a backup of it where asked). */
+static int commit_file(struct change *c, struct planned_file *f)
+{
+	char *b;
+	int rc;
+
+	if (!planned_file_changes(f)) {
+		log_verbose("%s: unchanged", f->name);
+		return 0;
+	}
+	if (f->backup != NULL && f->exists) {
+		b = change_real_path(c, f->backup);
+		rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
+		free(b);
+		if (rc != 0)
+			return rc;
+	}
+	f->touched = 1;
+	log_verbose("writing %s", f->name);
+	return atomic_replace(f->path, f->new, f->newlen, &f->st, &c->cause);
+}
+
+/* Put one file back as it was (remove it if it was not there); errors are
+ * reported, not returned. */
+static void restore_file(struct planned_file *f)
+{
+	char *cause = NULL;
+
+	if (!f->touched)
+		return;
+	if (!f->exists) {
+		if (unlink(f->path) != 0 && errno != ENOENT)
+			log_error("could not remove %s: %s", f->name, strerror(errno));
+	} else if (atomic_replace(f->path, f->old, f->oldlen, &f->st, &cause) != 0) {
+		log_error("could not restore %s: %s", f->name, cause);
+		free(cause);
+		return;
+	}
+	f->touched = 0;
+	log_info("restored %s", f->name);
+}
+
+/* Reload or start sshd as the restart mode asks. */
+static int apply_restart(struct change *c)
+{
+	int rc;
+
+	if (c->o->restart == RESTART_START && c->listener != 0) {
+		log_info("stopping sshd (pid %ld) to start it again; open sessions stay",
+		    (long)c->listener);
+		if ((rc = sshd_stop(c->listener, CHANGE_SSHD_TIMEOUT_MS, &c->cause)) != 0)
+			return rc;
+		c->listener = 0;
+		return sshd_start(&c->ctx, c->pidfile, &c->listen, CHANGE_SSHD_TIMEOUT_MS,
+		    &c->cause);
+	}
+	if (c->listener != 0) {
+		log_info("reloading sshd (pid %ld); open sessions stay", (long)c->listener);
+		return sshd_reload(c->listener, &c->listen, CHANGE_SSHD_TIMEOUT_MS, &c->cause);
+	}
+	log_info("starting sshd");
+	return sshd_start(&c->ctx, c->pidfile, &c->listen, CHANGE_SSHD_TIMEOUT_MS, &c->cause);
+}
+
+/* Undo every write, then bring sshd back to the old settings. */
+static void rollback(struct change *c, int was_running)
+{
+	char *cause = NULL;
+	pid_t pid = 0;
+	size_t i;
+
+	log_error("rolling back: every file goes back as it was");
+	for (i = c->nfiles; i-- > 0; )
+		restore_file(c->files[i]);
+	if (c->o->restart == RESTART_NONE)
+		return;
+	if (sshd_find_listener(&c->ctx, c->pidfile, &pid, &cause) != 0)
+		pid = 0;
+	if (!was_running) {
+		if (pid != 0 && sshd_stop(pid, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
+			log_info("the sshd podpass started is stopped again, as it was before");
+	} else if (pid != 0) {
+		if (sshd_reload(pid, &c->listen, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
+			log_info("sshd runs with the old settings again");
+	} else if (sshd_start(&c->ctx, c->pidfile, &c->listen, CHANGE_SSHD_TIMEOUT_MS,
+	    &cause) == 0)
+		log_info("sshd was started again with the old settings");
+	if (cause != NULL)
+		log_error("%s", cause);
+	free(cause);
+}
+
+/* After the reload: the files hold what was planned and sshd answers. */
+static int verify(struct change *c)
+{
+	struct planned_file *f;
+	char *data = NULL;
+	size_t len, i;
+	int rc;
+
+	for (i = 0; i < c->nfiles; i++) {
+		f = c->files[i];
+		if (!planned_file_changes(f))
+			continue;
+		rc = atomic_read(f->path, ATOMIC_MAX_FILE, &data, &len, NULL, &c->cause);
+		if (rc != 0)
+			return rc;
+		rc = len != f->newlen || memcmp(data, f->new, len) != 0;
+		freezero(data, len);
+		if (rc) {
+			set_cause(&c->cause, "%s changed under podpass while it worked", f->name);
+			return EX_TEMPFAIL;
+		}
+	}
+	if (c->o->restart != RESTART_NONE && sshd_probe_banner(&c->listen, 2000) != 0) {
+		set_cause(&c->cause, "sshd stopped answering on port %d", c->listen.port);
+		return EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+/* Block the signals that would stop podpass between its first write and
+ * its last, so that a Ctrl-C cannot leave half a change. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+int change_commit(struct change *c)
+{
+	sigset_t oldmask;
+	size_t i;
+	int rc, was_running = c->listener != 0;
+
+	block_signals(&oldmask);
+	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
+		goto out;
+	for (i = 0; i < c->nfiles; i++)
+		if ((rc = commit_file(c, c->files[i])) != 0)
+			goto failed;
+	if (c->o->restart != RESTART_NONE && (rc = apply_restart(c)) != 0)
+		goto failed;
+	if ((rc = verify(c)) != 0)
+		goto failed;
+	c->committed = 1;
+	goto out;
+failed:
+	change_fail(c, rc);
+	rollback(c, was_running);
+out:
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return rc;
+}
+
+/* This machine's first non-loopback IPv4 address, or NULL. */
+static char *local_address(void)
+{
+	struct ifaddrs *ifs, *i;
+	char host[NI_MAXHOST];
+	char *found = NULL;
+
+	if (getifaddrs(&ifs) != 0)
+		return NULL;
+	for (i = ifs; i != NULL && found == NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strncmp(i->ifa_name, "lo", 2) == 0)
+			continue;
+		if (getnameinfo(i->ifa_addr, sizeof(struct sockaddr_in), host, sizeof(host),
+		    NULL, 0, NI_NUMERICHOST) == 0)
+			found = xstrdup(host);
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+char *change_connect_hint(const char *user, int port)
+{
+	static const char *const pairs[][2] = {
+		{ "RUNPOD_PUBLIC_IP", "RUNPOD_TCP_PORT_22" },
+		{ "PUBLIC_IPADDR", "VAST_TCP_PORT_22" },
+	};
+	const char *ip, *p;
+	char *local, *hint;
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ip = getenv(pairs[i][0]);
+		p = getenv(pairs[i][1]);
+		if (ip != NULL && *ip != '\0' && p != NULL && *p != '\0')
+			return xasprintf("ssh %s@%s -p %s", user, ip, p);
+	}
+	local = local_address();
+	hint = xasprintf("ssh %s@%s -p %d", user, local ? local : "<this host>", port);
+	free(local);
+	return hint;
+}
+
+void change_free(struct change *c)
+{
+	if (c->rundir_created && (c->o->restart == RESTART_NONE || c->o->dry_run ||
+	    !c->committed))
+		sshd_remove_rundir(&c->ctx);
+	remove_workdir(c);
+	planned_file_free(&c->config);
+	sshd_config_free(&c->parsed);
+	free(c->dump);
+	free(c->old_dump);
+	free(c->pidfile);
+	free(c->workdir);
+	free(c->candidate);
+	free(c->hostkey);
+	free(c->cause);
+	memset(c, 0, sizeof(*c));
+}
+
+/* One line of a file being diffed. */
+struct diff_line {
+	const char *p;
+	size_t len;
+};
+
+/* Split text into lines (without their "\n"); malloc'd array. */
+static struct diff_line *split_lines(const char *text, size_t len, size_t *n)
+{
+	struct diff_line *v = NULL;
+	size_t cap = 0, i = 0, start;
+
+	*n = 0;
+	while (i < len) {
+		start = i;
+		while (i < len && text[i] != '\n')
+			i++;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[*n].p = text + start;
+		v[(*n)++].len = i - start;
+		if (i < len)
+			i++;
+	}
+	return v;
+}
+
+/* Print one diff line; in a secret file the second colon field (a hash)
+ * is masked. */
+static void print_diff_line(char mark, const struct diff_line *l, int secret)
+{
+	const char *c1, *c2;
+
+	c1 = secret ? memchr(l->p, ':', l->len) : NULL;
+	c2 = c1 ? memchr(c1 + 1, ':', l->len - (size_t)(c1 + 1 - l->p)) : NULL;
+	if (c2 != NULL && c2 - c1 > 3 && c1[1] == '$') {
+		printf("%c%.*s<hash hidden>%.*s\n", mark, (int)(c1 + 1 - l->p), l->p,
+		    (int)(l->len - (size_t)(c2 - l->p)), c2);
+		return;
+	}
+	printf("%c%.*s\n", mark, (int)l->len, l->p);
+}
+
+/* 1 when two lines are equal. */
+static int line_eq(const struct diff_line *a, const struct diff_line *b)
+{
+	return a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* Print a unified diff of one planned file: one hunk around the lines
+ * between the common head and tail, three lines of context. */
+static void print_file_diff(const struct planned_file *f)
+{
+	struct diff_line *a, *b;
+	size_t na, nb, head = 0, tail = 0, from, to_a, to_b, i;
+
+	a = split_lines(f->old, f->oldlen, &na);
+	b = split_lines(f->new, f->newlen, &nb);
+	while (head < na && head < nb && line_eq(&a[head], &b[head]))
+		head++;
+	while (tail < na - head && tail < nb - head &&
+	    line_eq(&a[na - 1 - tail], &b[nb - 1 - tail]))
+		tail++;
+	from = head > 3 ? head - 3 : 0;
+	to_a = na - tail + (tail > 3 ? 3 : tail);
+	to_b = nb - tail + (tail > 3 ? 3 : tail);
+	printf("--- %s\n+++ %s (after podpass)\n", f->name, f->name);
+	printf("@@ -%zu,%zu +%zu,%zu @@\n", to_a > from ? from + 1 : from, to_a - from,
+	    to_b > from ? from + 1 : from, to_b - from);
+	for (i = from; i < head; i++)
+		print_diff_line(' ', &a[i], f->secret);
+	for (i = head; i < na - tail; i++)
+		print_diff_line('-', &a[i], f->secret);
+	for (i = head; i < nb - tail; i++)
+		print_diff_line('+', &b[i], f->secret);
+	for (i = na - tail; i < to_a; i++)
+		print_diff_line(' ', &a[i], f->secret);
+	free(a);
+	free(b);
+}
+
+void change_print_diff(const struct change *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (planned_file_changes(c->files[i]))
+			print_file_diff(c->files[i]);
+		else
+			printf("%s: unchanged\n", c->files[i]->name);
+	}
+}
+
+/* The effective value of keyword before and after, as sshd reports them. */
+void change_print_settings(const struct change *c, const char *const *names, size_t n)
+{
+	char *before, *after, *lower;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		lower = xstrdup(names[i]);
+		for (j = 0; lower[j] != '\0'; j++)
+			lower[j] = (char)tolower((unsigned char)lower[j]);
+		before = c->old_dump ? sshd_dump_get(c->old_dump, lower) : NULL;
+		after = c->dump ? sshd_dump_get(c->dump, lower) : NULL;
+		if (before != NULL && after != NULL && strcmp(before, after) != 0)
+			printf("setting %s: %s -> %s\n", names[i], before, after);
+		free(before);
+		free(after);
+		free(lower);
+	}
+}

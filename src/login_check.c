@@ -1,0 +1,208 @@
+/* Would sshd let a password login for the user through? Judged from sshd's
+ * own effective settings (sshd -T -C user=...) and, to name what blocks, the
+ * parsed configuration tree. Memory only.
+ *
+ * Must never: call a login possible that a setting in the dump refuses. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "log.h"
+#include "login_check.h"
+#include "sshd_config.h"
+#include "util.h"
+
+/* sshd_config's spelling of a lower-cased keyword podpass names in messages. */
+static const char *keyword_name(const char *keyword)
+{
+	static const char *const names[] = {
+		"PasswordAuthentication", "PermitRootLogin", "AuthenticationMethods",
+		"PubkeyAuthentication", "AllowUsers", "DenyUsers", "AllowGroups",
+		"DenyGroups",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(names[i], keyword) == 0)
+			return names[i];
+	return keyword;
+}
+
+/* "FILE:LINE: 'Keyword value' inside 'Match criteria' (FILE:LINE)", malloc'd. */
+static char *describe_in_match(const struct sshd_directive *d,
+    const struct sshd_directive *m)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t i;
+
+	buf_printf(&b, "%s:%d: '%s", d->file, d->line, keyword_name(d->keyword));
+	for (i = 0; i < d->nargs; i++)
+		buf_printf(&b, " %s", d->args[i]);
+	buf_addstr(&b, "' inside 'Match");
+	for (i = 0; i < m->nargs; i++)
+		buf_printf(&b, " %s", m->args[i]);
+	buf_printf(&b, "' (%s:%d)", m->file, m->line);
+	return buf_take(&b, NULL);
+}
+
+/* "FILE:LINE" of the first Match-section directive for keyword that could
+ * apply to the user and whose first argument is not allowed_value
+ * (NULL: any directive for keyword); malloc'd, or NULL. */
+static char *find_match_blocker(const struct login_subject *s, const char *keyword,
+    const char *allowed_value)
+{
+	const struct sshd_config *c = s->tree;
+	const struct sshd_directive *d, *m;
+	size_t iter = 0;
+
+	while ((d = sshd_config_next_in_match(c, keyword, &iter)) != NULL) {
+		m = &c->directives[d->match];
+		if (!sshd_config_match_may_apply(m, s->user, s->groups, s->ngroups))
+			continue;
+		if (allowed_value != NULL && d->nargs > 0 &&
+		    strcasecmp(d->args[0], allowed_value) == 0)
+			continue;
+		return describe_in_match(d, m);
+	}
+	return NULL;
+}
+
+/* Set the cause for a setting that keeps the login blocked, naming where. */
+static int blocked(const struct login_subject *s, char **cause, const char *keyword, const char *allowed,
+    const char *what)
+{
+	char *where = find_match_blocker(s, keyword, allowed);
+
+	set_cause(cause, "%s for '%s' even with podpass's block in place: %s; "
+	    "nothing was changed (change or remove that line, then run podpass again)",
+	    what, s->user, where ? where : "set in a Match section of the "
+	    "configuration");
+	free(where);
+	return EX_CONFIG;
+}
+
+/* "FILE:LINE" of the first directive for keyword that lists arg. */
+static char *find_list_directive(const struct login_subject *s, const char *keyword,
+    const char *arg)
+{
+	const struct sshd_config *c = s->tree;
+	size_t i, j;
+
+	for (i = 0; i < c->n; i++) {
+		if (strcmp(c->directives[i].keyword, keyword) != 0)
+			continue;
+		for (j = 0; j < c->directives[i].nargs; j++)
+			if (arg == NULL || strcmp(c->directives[i].args[j], arg) == 0)
+				return xasprintf("%s:%d", c->directives[i].file,
+				    c->directives[i].line);
+	}
+	return NULL;
+}
+
+/* 1 when pattern (from AllowUsers/DenyUsers, maybe "user@host") names user
+ * for every client host (host_any) or for some (not host_any). */
+static int user_pattern_hits(const char *pattern, const char *user, int need_any_host)
+{
+	const char *at = strchr(pattern, '@');
+	char *up = at ? xstrndup(pattern, (size_t)(at - pattern)) : xstrdup(pattern);
+	int hit = sshd_match_pattern_list(user, up) == 1;
+
+	free(up);
+	if (hit && need_any_host && at != NULL && strcmp(at + 1, "*") != 0)
+		hit = 0;
+	return hit;
+}
+
+/* 1 when any of the user's groups matches pattern. */
+static int group_pattern_hits(const struct login_subject *s, const char *pattern)
+{
+	size_t i;
+
+	for (i = 0; i < s->ngroups; i++)
+		if (sshd_match_pattern_list(s->groups[i], pattern) == 1)
+			return 1;
+	return 0;
+}
+
+/* Deny* lists: a hit blocks. Allow* lists: no hit blocks. */
+static int check_access_list(const struct login_subject *s, char **cause,
+    const char *keyword, int is_allow,
+    int is_group)
+{
+	size_t n, i;
+	char **v = sshd_dump_get_all(s->dump, keyword, &n), *where;
+	int hit = 0, rc = 0;
+
+	for (i = 0; i < n && !hit; i++)
+		hit = is_group ? group_pattern_hits(s, v[i]) :
+		    user_pattern_hits(v[i], s->user, !is_allow);
+	if (n > 0 && hit != is_allow) {
+		where = find_list_directive(s, keyword, is_allow ? NULL : v[i - 1]);
+		set_cause(cause, "%s: %s %s '%s', so sshd refuses every login of that "
+		    "user; nothing was changed (add the user there, or remove the line)",
+		    where ? where : keyword_name(keyword), keyword_name(keyword),
+		    is_allow ? "does not let in" : "shuts out",
+		    s->user);
+		free(where);
+		rc = EX_CONFIG;
+	}
+	strv_free(v, n);
+	return rc;
+}
+
+/* 1 when an AuthenticationMethods value lets the mode's login through. */
+static int methods_allow(const char *value, enum auth_mode mode)
+{
+	char *copy, *list, *save = NULL;
+	int ok = 0;
+
+	if (value == NULL || strcmp(value, "any") == 0)
+		return mode == MODE_EITHER;
+	copy = xstrdup(value);
+	for (list = strtok_r(copy, " ", &save); list && !ok; list = strtok_r(NULL, " ", &save))
+		ok = strcmp(list, mode == MODE_BOTH ? "publickey,password" : "password") == 0;
+	free(copy);
+	return ok;
+}
+
+/* Is the value of keyword in the dump equal to want? */
+static int dump_is(const struct login_subject *s, const char *keyword, const char *want)
+{
+	char *v = sshd_dump_get(s->dump, keyword);
+	int ok = v != NULL && strcmp(v, want) == 0;
+
+	free(v);
+	return ok;
+}
+
+int login_check(const struct login_subject *s, char **cause)
+{
+	char *methods;
+	int ok, rc;
+
+	if (!dump_is(s, "passwordauthentication", "yes"))
+		return blocked(s, cause, "passwordauthentication", "yes", "password login stays off");
+	if (s->uid == 0 && !dump_is(s, "permitrootlogin", "yes"))
+		return blocked(s, cause, "permitrootlogin", "yes", "root login with a password stays off");
+	methods = sshd_dump_get(s->dump, "authenticationmethods");
+	ok = methods_allow(methods, s->mode);
+	free(methods);
+	if (!ok)
+		return blocked(s, cause, "authenticationmethods", NULL,
+		    "AuthenticationMethods leaves no way in by password");
+	if (!dump_is(s, "pubkeyauthentication", "yes")) {
+		if (s->mode == MODE_BOTH)
+			return blocked(s, cause, "pubkeyauthentication", "yes", "key login stays off");
+		log_warn("key login is off for '%s' in a Match section", s->user);
+	}
+	if ((rc = check_access_list(s, cause, "denyusers", 0, 0)) != 0 ||
+	    (rc = check_access_list(s, cause, "allowusers", 1, 0)) != 0 ||
+	    (rc = check_access_list(s, cause, "denygroups", 0, 1)) != 0 ||
+	    (rc = check_access_list(s, cause, "allowgroups", 1, 1)) != 0)
+		return rc;
+	return 0;
+}
+

@@ -1,0 +1,29 @@
+/* Would sshd let a password login for the user through? Judged from sshd's
+ * own effective settings (sshd -T -C user=...) and, to name the file and
+ * line that blocks, the parsed configuration tree. Memory only. */
+#ifndef PODPASS_LOGIN_CHECK_H
+#define PODPASS_LOGIN_CHECK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "options.h"
+#include "sshd_config.h"
+
+struct login_subject {
+	const char *user;
+	uid_t uid;
+	char *const *groups;	/* the user's groups (names) */
+	size_t ngroups;
+	enum auth_mode mode;	/* MODE_EITHER: password alone; MODE_BOTH: key and password */
+	const char *dump;	/* sshd -T -C output for the user */
+	const struct sshd_config *tree;	/* the configuration that dump came from */
+};
+
+/* 0 when PasswordAuthentication, PermitRootLogin (for uid 0),
+ * AuthenticationMethods, PubkeyAuthentication (mode both), DenyUsers,
+ * AllowUsers, DenyGroups and AllowGroups let the login through; else
+ * EX_CONFIG with *cause naming the setting, its file and line. */
+int login_check(const struct login_subject *s, char **cause);
+
+#endif
