@@ -278,7 +278,7 @@ static int plan_restart(struct change *c)
 	if (c->o->restart == RESTART_NONE)
 		return 0;
 	rc = sshd_find_listener(&c->ctx, c->pidfile, &c->listener, &c->cause);
-	if (rc != 0)
+	if (rc != 0 || (c->listener == 0 && c->no_start))
 		return rc;
 	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
 		set_cause(&c->cause, "another program listens on port %d, so sshd could "
@@ -405,6 +405,8 @@ static void rollback(struct change *c, int was_running)
 	free(cause);
 }
 
+static int leaves_sshd_alone(const struct change *c);
+
 /* After the reload: the files hold what was planned and sshd answers. */
 static int verify(struct change *c)
 {
@@ -427,7 +429,7 @@ static int verify(struct change *c)
 			return EX_TEMPFAIL;
 		}
 	}
-	if (c->o->restart != RESTART_NONE && sshd_probe_banner(&c->listen, 2000) != 0) {
+	if (!leaves_sshd_alone(c) && sshd_probe_banner(&c->listen, 2000) != 0) {
 		set_cause(&c->cause, "sshd stopped answering on port %d", c->listen.port);
 		return EX_UNAVAILABLE;
 	}
@@ -449,6 +451,37 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+int change_inspect(struct change *c, const char *user)
+{
+	char *spec;
+	int rc;
+
+	c->config.new = xstrndup(c->config.old, c->config.oldlen);
+	c->config.newlen = c->config.oldlen;
+	if ((rc = sshd_check_installed(&c->ctx, &c->cause)) != 0 ||
+	    (rc = make_workdir(c)) != 0 || (rc = parse_candidate(c)) != 0 ||
+	    (rc = plan_runtime(c)) != 0)
+		return rc;
+	spec = check_spec(c, user);
+	rc = check_candidate(c, spec);
+	free(spec);
+	if (rc != 0)
+		return rc;
+	c->pidfile = sshd_dump_get(c->dump, "pidfile");
+	if (c->pidfile == NULL)
+		c->pidfile = xstrdup("/run/sshd.pid");
+	if ((rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause)) != 0)
+		return rc;
+	return sshd_find_listener(&c->ctx, c->pidfile, &c->listener, &c->cause);
+}
+
+/* 1 when this change leaves sshd alone: --restart none, or a stopped sshd
+ * that the command does not start. */
+static int leaves_sshd_alone(const struct change *c)
+{
+	return c->o->restart == RESTART_NONE || (c->listener == 0 && c->no_start);
+}
+
 int change_commit(struct change *c)
 {
 	sigset_t oldmask;
@@ -461,7 +494,7 @@ int change_commit(struct change *c)
 	for (i = 0; i < c->nfiles; i++)
 		if ((rc = commit_file(c, c->files[i])) != 0)
 			goto failed;
-	if (c->o->restart != RESTART_NONE && (rc = apply_restart(c)) != 0)
+	if (!leaves_sshd_alone(c) && (rc = apply_restart(c)) != 0)
 		goto failed;
 	if ((rc = verify(c)) != 0)
 		goto failed;

@@ -52,6 +52,7 @@ struct change {
 	int rundir_created;
 	int need_host_keys;
 	int committed;
+	int no_start;		/* a stopped sshd stays stopped (disable) */
 	char *cause;
 };
 
@@ -85,6 +86,10 @@ int change_read_config(struct change *c);
  * that the current config is valid, have sshd judge the candidate for user
  * (c->dump), and find the running sshd for the restart mode. */
 int change_check_sshd(struct change *c, const char *user);
+
+/* For status: with c->config read, have sshd report the effective settings
+ * of the current config for user (c->dump) and find the listener. */
+int change_inspect(struct change *c, const char *user);
 
 /* Commit every planned file, reload or start sshd, verify; on failure roll
  * everything back. Signals that would stop podpass are held meanwhile. */

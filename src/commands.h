@@ -6,5 +6,7 @@
 #include "options.h"
 
 int cmd_enable(const struct options *o);
+int cmd_disable(const struct options *o);
+int cmd_status(const struct options *o);
 
 #endif

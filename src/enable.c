@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic.h"
+#include "account.h"
 #include "change.h"
 #include "commands.h"
 #include "hash.h"
@@ -30,11 +30,7 @@ struct enable_run {
 	struct change ch;
 	struct secret secret;
 	char *hash;
-	struct passwd_entry pw;
-	char **groups;
-	size_t ngroups;
-	struct planned_file shadow;
-	int lock_fd;
+	struct account acct;
 	char *cause;
 };
 
@@ -88,68 +84,23 @@ static int make_hash(struct enable_run *run)
 	return hash_password(run->secret.buf, run->o->method, &run->hash, &run->cause);
 }
 
-/* Look the user up in passwd and group; refuse an unknown user. */
-static int plan_user(struct enable_run *run)
-{
-	char *text = NULL, *path = change_real_path(&run->ch, "/etc/passwd");
-	size_t len;
-	int rc;
 
-	rc = atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, &run->cause);
-	free(path);
-	if (rc != 0)
-		return rc;
-	rc = passwd_find(text, len, run->o->user, &run->pw, &run->cause);
-	free(text);
-	if (rc == EX_NOUSER)
-		set_cause(&run->cause, "no such user '%s' in /etc/passwd", run->o->user);
-	if (rc != 0)
-		return rc;
-	path = change_real_path(&run->ch, "/etc/group");
-	if (atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) == 0) {
-		run->groups = group_names_for_user(text, len, run->o->user, run->pw.gid,
-		    &run->ngroups);
-		free(text);
-	}
-	free(path);
-	return 0;
-}
 
-/* Plan the new /etc/shadow text, under the lock shadow-utils takes. */
+/* Plan /etc/shadow with the new hash; an expired account is refused, as no
+ * login could work. */
 static int plan_shadow(struct enable_run *run, long today)
 {
-	struct shadow_entry e;
-	char *lock = change_real_path(&run->ch, "/etc/.pwd.lock");
-	int rc, line;
+	struct account *a = &run->acct;
+	int rc;
 
-	rc = shadow_lock(lock, CHANGE_LOCK_TIMEOUT_MS, &run->lock_fd, &run->cause);
-	free(lock);
-	if (rc != 0)
+	if ((rc = account_read_shadow(&run->ch, a, &run->cause)) != 0)
 		return rc;
-	run->shadow.secret = 1;
-	run->shadow.backup = "/etc/shadow-";
-	if ((rc = change_read_file(&run->ch, &run->shadow, "/etc/shadow", 0)) != 0) {
-		run->cause = run->ch.cause;
-		run->ch.cause = NULL;
-		return rc;
-	}
-	rc = shadow_find(run->shadow.old, run->shadow.oldlen, run->o->user, &e, &line,
-	    &run->cause);
-	if (rc == EX_NOUSER)
-		set_cause(&run->cause, "/etc/shadow has no entry for '%s' (run pwconv?)",
-		    run->o->user);
-	if (rc != 0)
-		return rc;
-	if (e.expire >= 0 && e.expire <= today) {
+	if (a->entry.expire >= 0 && a->entry.expire <= today) {
 		set_cause(&run->cause, "/etc/shadow line %d: the account '%s' has expired, "
-		    "so no login would work (chage -E -1 %s)", line, run->o->user, run->o->user);
-		rc = EX_CONFIG;
+		    "so no login would work (chage -E -1 %s)", a->line, a->user, a->user);
+		return EX_CONFIG;
 	}
-	shadow_entry_free(&e);
-	if (rc != 0)
-		return rc;
-	return shadow_set_hash(run->shadow.old, run->shadow.oldlen, run->o->user, run->hash,
-	    today, &run->shadow.new, &run->shadow.newlen, &run->cause);
+	return account_plan_hash(a, run->hash, today, &run->cause);
 }
 
 /* Plan the new main sshd_config: the managed block at the top. */
@@ -162,7 +113,7 @@ static int plan_config(struct enable_run *run)
 
 	if ((rc = change_read_config(&run->ch)) != 0)
 		return rc;
-	bs.permit_root_login = run->pw.uid == 0;
+	bs.permit_root_login = run->acct.pw.uid == 0;
 	bs.require_both = run->o->mode == MODE_BOTH;
 	block = sshd_config_block_text(&bs);
 	rc = sshd_config_apply_block(f->old, f->oldlen, block, &f->new, &f->newlen,
@@ -181,11 +132,20 @@ static int plan_config(struct enable_run *run)
 static int check_login(struct enable_run *run)
 {
 	struct login_subject s = {
-		run->o->user, run->pw.uid, run->groups, run->ngroups, run->o->mode,
+		run->o->user, run->acct.pw.uid, run->acct.groups, run->acct.ngroups, run->o->mode,
 		run->ch.dump, &run->ch.parsed
 	};
 
-	return login_check(&s, &run->ch.cause);
+	char *msg;
+	int rc = login_check(&s, &run->ch.cause);
+
+	if (rc != 0) {
+		msg = run->ch.cause;
+		run->ch.cause = xasprintf("%s; nothing was changed (change that setting, "
+		    "then run podpass again)", msg);
+		free(msg);
+	}
+	return rc;
 }
 
 /* Today in days for the lastchg field. */
@@ -202,7 +162,7 @@ static int plan_and_check(struct enable_run *run)
 	int rc;
 
 	if ((rc = read_secret(run)) != 0 || (rc = make_hash(run)) != 0 ||
-	    (rc = plan_user(run)) != 0)
+	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
 		return rc;
 	if ((today = today_days(run)) < 0)
 		return EX_USAGE;
@@ -212,7 +172,7 @@ static int plan_and_check(struct enable_run *run)
 		return rc;
 	if ((rc = plan_shadow(run, today)) != 0)
 		return rc;
-	change_add_file(&run->ch, &run->shadow);
+	change_add_file(&run->ch, &run->acct.shadow);
 	return 0;
 }
 
@@ -265,13 +225,9 @@ static void report_success(const struct enable_run *run)
 static void run_free(struct enable_run *run)
 {
 	change_free(&run->ch);
-	if (run->lock_fd >= 0)
-		shadow_unlock(run->lock_fd);
+	account_free(&run->acct);
 	secret_free(&run->secret);
 	strfreezero(run->hash);
-	planned_file_free(&run->shadow);
-	passwd_entry_free(&run->pw);
-	strv_free(run->groups, run->ngroups);
 	free(run->cause);
 }
 
@@ -282,8 +238,8 @@ int cmd_enable(const struct options *o)
 
 	memset(&run, 0, sizeof(run));
 	run.o = o;
-	run.lock_fd = -1;
 	change_init(&run.ch, o);
+	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run);
 	if (rc == 0 && o->dry_run)
 		print_plan(&run);

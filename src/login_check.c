@@ -71,15 +71,17 @@ static char *find_match_blocker(const struct login_subject *s, const char *keywo
 }
 
 /* Set the cause for a setting that keeps the login blocked, naming where. */
-static int blocked(const struct login_subject *s, char **cause, const char *keyword, const char *allowed,
-    const char *what)
+static int blocked(const struct login_subject *s, char **cause, const char *keyword,
+    const char *allowed, const char *what)
 {
+	const struct sshd_directive *d;
 	char *where = find_match_blocker(s, keyword, allowed);
 
-	set_cause(cause, "%s for '%s' even with podpass's block in place: %s; "
-	    "nothing was changed (change or remove that line, then run podpass again)",
-	    what, s->user, where ? where : "set in a Match section of the "
-	    "configuration");
+	if (where == NULL && (d = sshd_config_first_global(s->tree, keyword)) != NULL)
+		where = xasprintf("%s:%d: '%s%s%s'", d->file, d->line, keyword_name(keyword),
+		    d->nargs > 0 ? " " : "", d->nargs > 0 ? d->args[0] : "");
+	set_cause(cause, "%s for '%s': %s", what, s->user,
+	    where ? where : "sshd's built-in default");
 	free(where);
 	return EX_CONFIG;
 }
@@ -142,7 +144,7 @@ static int check_access_list(const struct login_subject *s, char **cause,
 	if (n > 0 && hit != is_allow) {
 		where = find_list_directive(s, keyword, is_allow ? NULL : v[i - 1]);
 		set_cause(cause, "%s: %s %s '%s', so sshd refuses every login of that "
-		    "user; nothing was changed (add the user there, or remove the line)",
+		    "user",
 		    where ? where : keyword_name(keyword), keyword_name(keyword),
 		    is_allow ? "does not let in" : "shuts out",
 		    s->user);
@@ -184,9 +186,9 @@ int login_check(const struct login_subject *s, char **cause)
 	int ok, rc;
 
 	if (!dump_is(s, "passwordauthentication", "yes"))
-		return blocked(s, cause, "passwordauthentication", "yes", "password login stays off");
+		return blocked(s, cause, "passwordauthentication", "yes", "PasswordAuthentication is off");
 	if (s->uid == 0 && !dump_is(s, "permitrootlogin", "yes"))
-		return blocked(s, cause, "permitrootlogin", "yes", "root login with a password stays off");
+		return blocked(s, cause, "permitrootlogin", "yes", "PermitRootLogin refuses a password login");
 	methods = sshd_dump_get(s->dump, "authenticationmethods");
 	ok = methods_allow(methods, s->mode);
 	free(methods);
@@ -195,7 +197,7 @@ int login_check(const struct login_subject *s, char **cause)
 		    "AuthenticationMethods leaves no way in by password");
 	if (!dump_is(s, "pubkeyauthentication", "yes")) {
 		if (s->mode == MODE_BOTH)
-			return blocked(s, cause, "pubkeyauthentication", "yes", "key login stays off");
+			return blocked(s, cause, "pubkeyauthentication", "yes", "PubkeyAuthentication is off");
 		log_warn("key login is off for '%s' in a Match section", s->user);
 	}
 	if ((rc = check_access_list(s, cause, "denyusers", 0, 0)) != 0 ||

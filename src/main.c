@@ -39,11 +39,9 @@ static int dispatch(const struct options *o)
 		printf("podpass %s\n", PACKAGE_VERSION);
 		return 0;
 	case CMD_ENABLE:
-		break;
 	case CMD_DISABLE:
 	case CMD_STATUS:
-		log_error("this command is not available yet in this version");
-		return EX_UNAVAILABLE;
+		break;
 	case CMD_NONE:
 		fputs(options_usage(), stderr);
 		return EX_USAGE;
@@ -52,6 +50,10 @@ static int dispatch(const struct options *o)
 		log_error("must run as root (it edits /etc/shadow and sshd_config)");
 		return EX_NOPERM;
 	}
+	if (o->command == CMD_DISABLE)
+		return cmd_disable(o);
+	if (o->command == CMD_STATUS)
+		return cmd_status(o);
 	return cmd_enable(o);
 }
 

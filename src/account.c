@@ -1,0 +1,91 @@
+/* The user's account: passwd and group lookup, the /etc/shadow entry read
+ * under the shadow-utils lock, and the planned new shadow text.
+ *
+ * Must never: read /etc/shadow without holding the lock, or let a hash
+ * reach a message. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "account.h"
+#include "atomic.h"
+#include "util.h"
+
+void account_init(struct account *a, const char *user)
+{
+	memset(a, 0, sizeof(*a));
+	a->user = user;
+	a->lock_fd = -1;
+}
+
+void account_free(struct account *a)
+{
+	passwd_entry_free(&a->pw);
+	strv_free(a->groups, a->ngroups);
+	planned_file_free(&a->shadow);
+	shadow_entry_free(&a->entry);
+	if (a->lock_fd >= 0)
+		shadow_unlock(a->lock_fd);
+	a->lock_fd = -1;
+}
+
+/* Read a whole file inside the change's root. */
+static int read_in_root(struct change *c, const char *logical, char **text, size_t *len,
+    char **cause)
+{
+	char *path = change_real_path(c, logical);
+	int rc = atomic_read(path, ATOMIC_MAX_FILE, text, len, NULL, cause);
+
+	free(path);
+	return rc;
+}
+
+int account_lookup(struct change *c, struct account *a, char **cause)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = read_in_root(c, "/etc/passwd", &text, &len, cause)) != 0)
+		return rc;
+	rc = passwd_find(text, len, a->user, &a->pw, cause);
+	free(text);
+	if (rc == EX_NOUSER)
+		set_cause(cause, "no such user '%s' in /etc/passwd", a->user);
+	if (rc != 0)
+		return rc;
+	if (read_in_root(c, "/etc/group", &text, &len, NULL) == 0) {
+		a->groups = group_names_for_user(text, len, a->user, a->pw.gid, &a->ngroups);
+		free(text);
+	}
+	return 0;
+}
+
+int account_read_shadow(struct change *c, struct account *a, char **cause)
+{
+	char *lock = change_real_path(c, "/etc/.pwd.lock");
+	int rc;
+
+	rc = shadow_lock(lock, CHANGE_LOCK_TIMEOUT_MS, &a->lock_fd, cause);
+	free(lock);
+	if (rc != 0)
+		return rc;
+	a->shadow.secret = 1;
+	a->shadow.backup = "/etc/shadow-";
+	if ((rc = change_read_file(c, &a->shadow, "/etc/shadow", 0)) != 0) {
+		set_cause(cause, "%s", c->cause);
+		return rc;
+	}
+	rc = shadow_find(a->shadow.old, a->shadow.oldlen, a->user, &a->entry, &a->line, cause);
+	if (rc == EX_NOUSER)
+		set_cause(cause, "/etc/shadow has no entry for '%s' (run pwconv?)", a->user);
+	return rc;
+}
+
+int account_plan_hash(struct account *a, const char *hash, long today, char **cause)
+{
+	return shadow_set_hash(a->shadow.old, a->shadow.oldlen, a->user, hash, today,
+	    &a->shadow.new, &a->shadow.newlen, cause);
+}

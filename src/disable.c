@@ -1,0 +1,145 @@
+/* podpass disable: take the managed block out of sshd_config, so that the
+ * file is byte for byte what it was, optionally lock the password, and
+ * reload sshd the same careful way enable does (change.c).
+ *
+ * Must never: touch a byte of sshd_config outside the managed block, lock
+ * with a '!' prefix (with UsePAM no, sshd then refuses keys too), or leave
+ * sshd stopped that was running. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "account.h"
+#include "change.h"
+#include "commands.h"
+#include "log.h"
+#include "shadow.h"
+#include "sshd_config.h"
+#include "util.h"
+
+/* The hash that locks the password but keeps key login working. */
+#define LOCKED_HASH "*"
+
+struct disable_run {
+	const struct options *o;
+	struct change ch;
+	struct account acct;
+	int blocks;		/* managed blocks found */
+	char *cause;
+};
+
+/* Plan sshd_config without the managed block. */
+static int plan_config(struct disable_run *run)
+{
+	struct planned_file *f = &run->ch.config;
+	int rc;
+
+	if ((rc = change_read_config(&run->ch)) != 0)
+		return rc;
+	rc = sshd_config_remove_block(f->old, f->oldlen, &f->new, &f->newlen, &run->blocks,
+	    &run->ch.cause);
+	if (rc != 0) {
+		char *msg = run->ch.cause;
+
+		run->ch.cause = xasprintf("%s: %s", run->o->sshd_config, msg);
+		free(msg);
+	}
+	return rc;
+}
+
+/* With --lock-password: plan '*' as the user's hash. */
+static int plan_lock(struct disable_run *run)
+{
+	long today;
+	int rc;
+
+	if ((rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
+		return rc;
+	today = shadow_days(getenv("SOURCE_DATE_EPOCH"), (long)time(NULL), &run->cause);
+	if (today < 0)
+		return EX_USAGE;
+	if ((rc = account_read_shadow(&run->ch, &run->acct, &run->cause)) != 0)
+		return rc;
+	return account_plan_hash(&run->acct, LOCKED_HASH, today, &run->cause);
+}
+
+/* Key login must still work for the user once the block is gone. */
+static void warn_about_keys(const struct disable_run *run)
+{
+	char *v = run->ch.dump ? sshd_dump_get(run->ch.dump, "pubkeyauthentication") : NULL;
+
+	if (v != NULL && strcmp(v, "yes") != 0)
+		log_warn("without podpass's block, key login is off for '%s' too "
+		    "(PubkeyAuthentication %s)", run->o->user, v);
+	free(v);
+}
+
+/* Plan and check everything; 1 in *nothing when there is nothing to do. */
+static int plan_and_check(struct disable_run *run, int *nothing)
+{
+	int rc;
+
+	if ((rc = plan_config(run)) != 0)
+		return rc;
+	if (run->o->lock_password && (rc = plan_lock(run)) != 0)
+		return rc;
+	*nothing = run->blocks == 0 && !run->o->lock_password;
+	if (*nothing)
+		return 0;
+	if ((rc = change_check_sshd(&run->ch, run->o->user)) != 0)
+		return rc;
+	if (run->o->lock_password)
+		change_add_file(&run->ch, &run->acct.shadow);
+	warn_about_keys(run);
+	return 0;
+}
+
+/* The closing message of a successful run. */
+static void report_success(const struct disable_run *run)
+{
+	if (run->blocks > 0)
+		log_info("removed podpass's block from %s", run->o->sshd_config);
+	if (run->o->lock_password)
+		log_info("the password of '%s' is locked ('*'); key login is not affected",
+		    run->o->user);
+	if (run->o->restart == RESTART_NONE || run->ch.listener == 0)
+		log_info("sshd was not reloaded (%s): it takes the change when it next "
+		    "starts", run->ch.listener == 0 ? "it is not running" : "--restart none");
+	else
+		log_info("sshd was reloaded with the change");
+}
+
+int cmd_disable(const struct options *o)
+{
+	struct disable_run run;
+	int rc, nothing = 0;
+
+	memset(&run, 0, sizeof(run));
+	run.o = o;
+	change_init(&run.ch, o);
+	run.ch.no_start = 1;
+	account_init(&run.acct, o->user);
+	rc = plan_and_check(&run, &nothing);
+	if (rc == 0 && nothing)
+		log_info("%s has no podpass block: nothing to do", o->sshd_config);
+	else if (rc == 0 && o->dry_run) {
+		change_print_diff(&run.ch);
+		printf("sshd would be %s\n", o->restart != RESTART_NONE &&
+		    run.ch.listener != 0 ? "reloaded" : "left alone");
+	} else if (rc == 0 && (rc = change_commit(&run.ch)) == 0)
+		report_success(&run);
+	if (rc != 0 && run.cause == NULL) {
+		run.cause = run.ch.cause;
+		run.ch.cause = NULL;
+	}
+	if (rc != 0 && run.cause != NULL)
+		log_error("%s", run.cause);
+	change_free(&run.ch);
+	account_free(&run.acct);
+	free(run.cause);
+	return rc;
+}

@@ -1,0 +1,222 @@
+/* podpass status: the effective state of password and key login for one
+ * user, as sshd itself reports it (sshd -T -C user=...), whether sshd runs,
+ * whether podpass's block is in place, and how to connect.
+ *
+ * Must never: print a hash, or change anything. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "account.h"
+#include "atomic.h"
+#include "change.h"
+#include "commands.h"
+#include "log.h"
+#include "login_check.h"
+#include "sshd_config.h"
+#include "util.h"
+
+/* What status reports. */
+struct status {
+	const char *user;
+	int password_set;
+	char *password_auth, *pubkey_auth, *permit_root, *methods;
+	int sshd_running;
+	long sshd_pid;
+	char **listen;
+	size_t nlisten;
+	int managed_block;
+	char *connect;
+	char *blocked;		/* why a password login would fail, or NULL */
+	char *warnings[4];
+	size_t nwarnings;
+};
+
+/* A hash that lets a password in: not empty, not locked with '!' or '*'. */
+static int hash_is_usable(const char *h)
+{
+	return h != NULL && *h != '\0' && *h != '!' && *h != '*';
+}
+
+/* RunPod's start script copies the environment to this file for SSH
+ * sessions: a plaintext PODPASS_PASSWORD there is on disk. */
+static void check_rp_environment(struct change *c, struct status *st)
+{
+	char *path = change_real_path(c, "/etc/rp_environment"), *text = NULL;
+	size_t len;
+
+	if (atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) == 0 &&
+	    strstr(text, "PODPASS_PASSWORD") != NULL && st->nwarnings < 4)
+		st->warnings[st->nwarnings++] = xstrdup("/etc/rp_environment holds "
+		    "PODPASS_PASSWORD, so the plaintext password is on disk: unset it "
+		    "before the start script runs, or pass a hash with --encrypted");
+	freezero(text, text ? len : 0);
+	free(path);
+}
+
+/* Fill st from sshd's effective settings and the files. */
+static int gather(struct change *c, struct account *a, struct status *st)
+{
+	struct login_subject s;
+	size_t start, end;
+	int rc;
+
+	if ((rc = account_lookup(c, a, &c->cause)) != 0 ||
+	    (rc = account_read_shadow(c, a, &c->cause)) != 0 ||
+	    (rc = change_read_config(c)) != 0 || (rc = change_inspect(c, a->user)) != 0)
+		return rc;
+	st->password_set = hash_is_usable(a->entry.hash);
+	st->password_auth = sshd_dump_get(c->dump, "passwordauthentication");
+	st->pubkey_auth = sshd_dump_get(c->dump, "pubkeyauthentication");
+	st->permit_root = sshd_dump_get(c->dump, "permitrootlogin");
+	st->methods = sshd_dump_get(c->dump, "authenticationmethods");
+	st->listen = sshd_dump_get_all(c->dump, "listenaddress", &st->nlisten);
+	st->sshd_running = c->listener != 0;
+	st->sshd_pid = (long)c->listener;
+	st->managed_block = sshd_config_find_block(c->config.old, c->config.oldlen, &start,
+	    &end, NULL) == 1;
+	st->connect = change_connect_hint(a->user, c->listen.port);
+	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
+	    c->o->mode, c->dump, &c->parsed };
+	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
+		st->blocked = xasprintf("'%s' has no usable password", a->user);
+	check_rp_environment(c, st);
+	return 0;
+}
+
+/* Print s as a JSON string. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* Print one "key": value pair; value NULL prints null. */
+static void json_pair(const char *key, const char *value, int last)
+{
+	printf("  \"%s\": ", key);
+	if (value == NULL)
+		fputs("null", stdout);
+	else
+		json_string(value);
+	fputs(last ? "\n" : ",\n", stdout);
+}
+
+/* Print a JSON array of strings. */
+static void json_array(const char *key, char *const *v, size_t n)
+{
+	size_t i;
+
+	printf("  \"%s\": [", key);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		json_string(v[i]);
+	}
+	fputs("],\n", stdout);
+}
+
+/* 1 for "yes". */
+static int is_yes(const char *v)
+{
+	return v != NULL && strcmp(v, "yes") == 0;
+}
+
+/* status --json: one object. */
+static void print_json(const struct status *st)
+{
+	puts("{");
+	json_pair("user", st->user, 0);
+	printf("  \"password_set\": %s,\n", st->password_set ? "true" : "false");
+	printf("  \"password_authentication\": %s,\n", is_yes(st->password_auth) ? "true" : "false");
+	printf("  \"pubkey_authentication\": %s,\n", is_yes(st->pubkey_auth) ? "true" : "false");
+	json_pair("permit_root_login", st->permit_root, 0);
+	json_pair("authentication_methods", st->methods, 0);
+	printf("  \"sshd_running\": %s,\n", st->sshd_running ? "true" : "false");
+	if (st->sshd_running)
+		printf("  \"sshd_pid\": %ld,\n", st->sshd_pid);
+	else
+		puts("  \"sshd_pid\": null,");
+	json_array("listen", st->listen, st->nlisten);
+	printf("  \"managed_block\": %s,\n", st->managed_block ? "true" : "false");
+	printf("  \"password_login\": %s,\n", st->blocked == NULL ? "true" : "false");
+	json_pair("blocked_by", st->blocked, 0);
+	json_array("warnings", st->warnings, st->nwarnings);
+	json_pair("connect", st->connect, 1);
+	puts("}");
+}
+
+/* status: a short summary for a person. */
+static void print_human(const struct status *st)
+{
+	size_t i;
+
+	printf("user:                    %s\n", st->user);
+	printf("password set:            %s\n", st->password_set ? "yes" : "no");
+	printf("PasswordAuthentication:  %s\n", st->password_auth ? st->password_auth : "?");
+	printf("PubkeyAuthentication:    %s\n", st->pubkey_auth ? st->pubkey_auth : "?");
+	printf("PermitRootLogin:         %s\n", st->permit_root ? st->permit_root : "?");
+	printf("AuthenticationMethods:   %s\n", st->methods ? st->methods : "?");
+	if (st->sshd_running)
+		printf("sshd:                    running (pid %ld), listening on", st->sshd_pid);
+	else
+		printf("sshd:                    not running; would listen on");
+	for (i = 0; i < st->nlisten; i++)
+		printf(" %s", st->listen[i]);
+	printf("\nmanaged block:           %s\n", st->managed_block ? "present" : "absent");
+	printf("password login:          %s\n", st->blocked ? st->blocked : "possible");
+	printf("connect:                 %s\n", st->connect);
+	for (i = 0; i < st->nwarnings; i++)
+		printf("warning:                 %s\n", st->warnings[i]);
+}
+
+/* Release what st holds. */
+static void status_free(struct status *st)
+{
+	size_t i;
+
+	free(st->password_auth);
+	free(st->pubkey_auth);
+	free(st->permit_root);
+	free(st->methods);
+	strv_free(st->listen, st->nlisten);
+	free(st->connect);
+	free(st->blocked);
+	for (i = 0; i < st->nwarnings; i++)
+		free(st->warnings[i]);
+}
+
+int cmd_status(const struct options *o)
+{
+	struct status st;
+	struct change c;
+	struct account a;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.user = o->user;
+	change_init(&c, o);
+	account_init(&a, o->user);
+	rc = gather(&c, &a, &st);
+	account_free(&a);
+	if (rc == 0 && o->json)
+		print_json(&st);
+	else if (rc == 0)
+		print_human(&st);
+	change_fail(&c, rc);
+	change_free(&c);
+	status_free(&st);
+	return rc;
+}
