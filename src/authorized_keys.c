@@ -596,8 +596,10 @@ int authorized_keys_merge(const char *text, size_t len, char *const *keys,
 	*added = 0;
 	if ((rc = keys_check(keys, n, cause)) != 0)
 		return rc;
-	if (text == NULL)
+	if (text == NULL) {
+		text = "";
 		len = 0;
+	}
 	spans_from_text(text, len, &have);
 	buf_add(&b, text, len);
 	for (i = 0; i < n; i++) {

@@ -313,6 +313,29 @@ int change_check_sshd(struct change *c, const char *user)
 	return rc;
 }
 
+/* Create the directory a new file goes into (such as ~/.ssh), owned like
+ * the file, mode 0700. */
+static int make_parent_dir(struct change *c, struct planned_file *f)
+{
+	char *dir = xstrdup(f->path), *slash = strrchr(dir, '/');
+	int rc = 0;
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (mkdir(dir, 0700) == 0) {
+		f->made_parent = 1;
+		if (chown(dir, f->st.st_uid, f->st.st_gid) != 0) {
+			set_cause(&c->cause, "%s: chown: %s", dir, strerror(errno));
+			rc = EX_CANTCREAT;
+		}
+	} else if (errno != EEXIST) {
+		set_cause(&c->cause, "cannot create %s: %s", dir, strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	free(dir);
+	return rc;
+}
+
 /* Write one planned file (after keeping a backup of it where asked). */
 static int commit_file(struct change *c, struct planned_file *f)
 {
@@ -330,9 +353,25 @@ static int commit_file(struct change *c, struct planned_file *f)
 		if (rc != 0)
 			return rc;
 	}
+	if (f->make_parent && !f->exists && (rc = make_parent_dir(c, f)) != 0)
+		return rc;
 	f->touched = 1;
 	log_verbose("writing %s", f->name);
 	return atomic_replace(f->path, f->new, f->newlen, &f->st, &c->cause);
+}
+
+/* Remove the directory make_parent_dir created. */
+static void remove_parent_dir(struct planned_file *f)
+{
+	char *dir = xstrdup(f->path), *slash = strrchr(dir, '/');
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (rmdir(dir) != 0)
+		log_error("could not remove %s: %s", dir, strerror(errno));
+	else
+		f->made_parent = 0;
+	free(dir);
 }
 
 /* Put one file back as it was (remove it if it was not there); errors are
@@ -341,11 +380,13 @@ static void restore_file(struct planned_file *f)
 {
 	char *cause = NULL;
 
-	if (!f->touched)
+	if (!f->touched && !f->made_parent)
 		return;
 	if (!f->exists) {
 		if (unlink(f->path) != 0 && errno != ENOENT)
 			log_error("could not remove %s: %s", f->name, strerror(errno));
+		if (f->made_parent)
+			remove_parent_dir(f);
 	} else if (atomic_replace(f->path, f->old, f->oldlen, &f->st, &cause) != 0) {
 		log_error("could not restore %s: %s", f->name, cause);
 		free(cause);

@@ -32,6 +32,8 @@ struct planned_file {
 	int secret;		/* holds hashes: wiped when freed, masked in diffs */
 	const char *backup;	/* keep the old contents there first (inside root), or NULL */
 	int touched;		/* a write was attempted: restore on rollback */
+	int make_parent;	/* create the missing parent directory (0700, owned by st) */
+	int made_parent;	/* it was created: remove it on rollback */
 };
 
 struct change {

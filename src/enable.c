@@ -18,6 +18,7 @@
 #include "change.h"
 #include "commands.h"
 #include "hash.h"
+#include "keys.h"
 #include "log.h"
 #include "login_check.h"
 #include "secret.h"
@@ -31,6 +32,8 @@ struct enable_run {
 	struct secret secret;
 	char *hash;
 	struct account acct;
+	struct planned_file keys;	/* ~/.ssh/authorized_keys */
+	size_t keys_added;
 	char *cause;
 };
 
@@ -170,6 +173,11 @@ static int plan_and_check(struct enable_run *run)
 	    (rc = change_check_sshd(&run->ch, run->o->user)) != 0 ||
 	    (rc = check_login(run)) != 0)
 		return rc;
+	if (run->o->import_keys && (rc = keys_plan(&run->ch, &run->acct, &run->keys,
+	    &run->keys_added, &run->cause)) != 0)
+		return rc;
+	if (run->keys_added > 0)
+		change_add_file(&run->ch, &run->keys);
 	if ((rc = plan_shadow(run, today)) != 0)
 		return rc;
 	change_add_file(&run->ch, &run->acct.shadow);
@@ -208,6 +216,9 @@ static void report_success(const struct enable_run *run)
 {
 	char *hint;
 
+	if (run->keys_added > 0)
+		log_info("added %zu key(s) from the environment to %s", run->keys_added,
+		    run->keys.name);
 	if (run->o->restart == RESTART_NONE) {
 		log_info("password login for '%s' is set up; sshd was not reloaded "
 		    "(--restart none): it takes the new settings when it next starts",
@@ -226,6 +237,7 @@ static void run_free(struct enable_run *run)
 {
 	change_free(&run->ch);
 	account_free(&run->acct);
+	planned_file_free(&run->keys);
 	secret_free(&run->secret);
 	strfreezero(run->hash);
 	free(run->cause);

@@ -30,7 +30,8 @@
 enum long_only {
 	OPT_PASSWORD_STDIN = 256, OPT_PASSWORD_FILE, OPT_GENERATE, OPT_ENCRYPTED,
 	OPT_MODE, OPT_RESTART, OPT_DRY_RUN, OPT_SSHD_CONFIG, OPT_ROOT, OPT_METHOD,
-	OPT_MIN_LENGTH, OPT_SSHD, OPT_LOCK_PASSWORD, OPT_JSON, OPT_HELP, OPT_VERSION
+	OPT_MIN_LENGTH, OPT_SSHD, OPT_LOCK_PASSWORD, OPT_JSON, OPT_HELP, OPT_VERSION,
+	OPT_NO_IMPORT_KEYS
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{ "sshd", required_argument, NULL, OPT_SSHD },
 	{ "lock-password", no_argument, NULL, OPT_LOCK_PASSWORD },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-import-keys", no_argument, NULL, OPT_NO_IMPORT_KEYS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -61,7 +63,7 @@ static const char usage_text[] =
 "usage: podpass enable  [-u USER] [--password-stdin | --password-file FILE | --generate]\n"
 "                       [--encrypted] [--mode either|both] [--restart auto|reload|start|none]\n"
 "                       [--method METHOD] [--min-length N] [--dry-run] [--sshd-config PATH]\n"
-"                       [--sshd PATH] [--root DIR] [-c FILE] [-q] [-v]\n"
+"                       [--no-import-keys] [--sshd PATH] [--root DIR] [-c FILE] [-q] [-v]\n"
 "       podpass disable [-u USER] [--lock-password] [--restart ...] [--dry-run] ...\n"
 "       podpass status  [-u USER] [--json]\n"
 "       podpass --help | --version\n"
@@ -80,7 +82,7 @@ void options_init(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->encrypted = o->dry_run = o->verbosity = -1;
-	o->lock_password = o->json = -1;
+	o->lock_password = o->json = o->import_keys = -1;
 	o->min_length = -1;
 }
 
@@ -122,6 +124,17 @@ int options_parse_restart(const char *s, enum restart_mode *out)
 		}
 	}
 	return -1;
+}
+
+int options_parse_bool(const char *s, int *out)
+{
+	if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(s, "no") == 0 || strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
 }
 
 int options_parse_min_length(const char *s, long *out)
@@ -287,6 +300,7 @@ static int apply_option(struct options *o, int c, char *arg, char **cause)
 	case OPT_DRY_RUN: o->dry_run = 1; return 0;
 	case OPT_LOCK_PASSWORD: o->lock_password = 1; return 0;
 	case OPT_JSON: o->json = 1; return 0;
+	case OPT_NO_IMPORT_KEYS: o->import_keys = 0; return 0;
 	case 'q': o->verbosity = 0; return 0;
 	case 'v': o->verbosity = (o->verbosity < 1 ? 1 : o->verbosity) + 1; return 0;
 	case OPT_HELP: o->command = CMD_HELP; return 0;
@@ -367,6 +381,8 @@ static int apply_file_key(struct options *o, const char *key, const char *value)
 		set_str(&o->method, value);
 	else if (strcmp(key, "sshd") == 0)
 		set_str(&o->sshd_path, value);
+	else if (strcmp(key, "import_keys") == 0)
+		return options_parse_bool(value, &o->import_keys);
 	else
 		return -2;
 	return 0;
@@ -456,7 +472,7 @@ out:
 int options_read_env(struct options *env, char **cause)
 {
 	static const char *const keys[] = {
-		"user", "mode", "restart", "sshd_config", "min_length", "method"
+		"user", "mode", "restart", "sshd_config", "min_length", "method", "import_keys"
 	};
 	char name[64];
 	const char *v;
@@ -512,6 +528,8 @@ void options_merge(struct options *dst, const struct options *src)
 		dst->lock_password = src->lock_password;
 	if (src->json != -1)
 		dst->json = src->json;
+	if (src->import_keys != -1)
+		dst->import_keys = src->import_keys;
 }
 
 void options_fill_defaults(struct options *o)
@@ -540,6 +558,8 @@ void options_fill_defaults(struct options *o)
 		o->lock_password = 0;
 	if (o->json == -1)
 		o->json = 0;
+	if (o->import_keys == -1)
+		o->import_keys = 1;
 }
 
 /* Check the settings that every layer could have set. */

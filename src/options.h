@@ -32,6 +32,7 @@ struct options {
 	char *sshd_path;	/* sshd binary inside root */
 	int lock_password;	/* disable --lock-password; -1 unset */
 	int json;		/* status --json; -1 unset */
+	int import_keys;	/* add PUBLIC_KEY/SSH_PUBLIC_KEY to authorized_keys; -1 unset */
 };
 
 void options_init(struct options *o);
@@ -44,13 +45,14 @@ int options_parse_argv(struct options *o, int argc, char **argv, char **cause);
 
 /* Read the config file (o->config_file or the default, under root) into
  * *file: section [podpass], keys user, mode, restart, sshd_config,
- * min_length, method, sshd. A missing default file is fine; a file that is
+ * min_length, method, sshd, import_keys. A missing default file is fine; a file that is
  * a symlink, not owned by root, or group/world-writable is refused with
  * EX_CONFIG; unknown keys and bad values give EX_CONFIG "FILE:LINE: ...". */
 int options_read_file(const struct options *cli, struct options *file, char **cause);
 
 /* Read PODPASS_USER, PODPASS_MODE, PODPASS_RESTART, PODPASS_SSHD_CONFIG,
- * PODPASS_MIN_LENGTH, PODPASS_METHOD into *env. EX_CONFIG on a bad value. */
+ * PODPASS_MIN_LENGTH, PODPASS_METHOD, PODPASS_IMPORT_KEYS into *env.
+ * EX_CONFIG on a bad value. */
 int options_read_env(struct options *env, char **cause);
 
 /* Layer src over dst: every field set in src replaces dst's. */
@@ -67,6 +69,7 @@ int options_load(struct options *o, int argc, char **argv, char **cause);
 int options_parse_mode(const char *s, enum auth_mode *out);
 int options_parse_restart(const char *s, enum restart_mode *out);
 int options_parse_min_length(const char *s, long *out);
+int options_parse_bool(const char *s, int *out);
 
 /* The usage text for --help. */
 const char *options_usage(void);

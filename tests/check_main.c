@@ -75,6 +75,7 @@ int main(void)
 	SRunner *sr = srunner_create(atomic_suite());
 	int failed;
 
+	srunner_add_suite(sr, authorized_keys_suite());
 	srunner_add_suite(sr, hash_suite());
 	srunner_add_suite(sr, options_suite());
 	srunner_add_suite(sr, secret_suite());

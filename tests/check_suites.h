@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *atomic_suite(void);
+Suite *authorized_keys_suite(void);
 Suite *hash_suite(void);
 Suite *options_suite(void);
 Suite *secret_suite(void);

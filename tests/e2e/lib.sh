@@ -390,6 +390,41 @@ login_password_fails() { # USER PASSWORD
     echo "    password login as $1: refused, as it should be"
 }
 
+# try_login_key_and_password USER PASSWORD: one login that offers USER's key and then the
+# password (what AuthenticationMethods publickey,password asks for); status only.
+try_login_key_and_password() {
+    local user=$1 rc=0
+    SSHPASS=$2 sshpass -e ssh "${e2e_ssh_opts[@]}" -i "$WORK/keys/id_$user" -o IdentitiesOnly=yes \
+        -o IdentityAgent=none -o PreferredAuthentications=publickey,password \
+        -o PubkeyAuthentication=yes -o PasswordAuthentication=yes \
+        -o KbdInteractiveAuthentication=no -o NumberOfPasswordPrompts=1 \
+        "$user@127.0.0.1" "echo $E2E_MARKER; id -un" \
+        </dev/null >"$WORK/ssh.out" 2>"$WORK/ssh.err" || rc=$?
+    E2E_SSH_RC=$rc
+    [ "$rc" = 0 ] && e2e_check_login_output "$user" "$WORK/ssh.out"
+}
+
+login_key_and_password() { # USER PASSWORD
+    try_login_key_and_password "$1" "$2" ||
+        fail "key+password login as $1 failed (ssh/sshpass exit $E2E_SSH_RC)"
+    echo "    key+password login as $1: ok"
+}
+
+login_key_and_password_fails() { # USER PASSWORD
+    wait_banner 5
+    if try_login_key_and_password "$1" "$2"; then
+        fail "key+password login as $1 succeeded but must be refused"
+    fi
+    e2e_is_refusal || fail "key+password login as $1 did not reach a refusal (exit $E2E_SSH_RC)"
+    echo "    key+password login as $1: refused, as it should be"
+}
+
+# block_lines: the lines between the managed block's BEGIN and END marks.
+block_lines() {
+    awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" \
+        '$0 == e { inb = 0 } inb { print } $0 == b { inb = 1 }' "$E2E_SSHD_CONFIG"
+}
+
 login_key_fails() { # USER
     wait_banner 5
     if try_login_key "$1"; then
