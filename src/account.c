@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 #include "account.h"
@@ -42,6 +43,31 @@ static int read_in_root(struct change *c, const char *logical, char **text, size
 	return rc;
 }
 
+/* sshd refuses a user whose shell is missing, and PAM ignores /etc/shadow
+ * unless the passwd field is "x": either way no password login could work. */
+static int check_login_fields(struct change *c, struct account *a, char **cause)
+{
+	const char *shell = *a->pw.shell ? a->pw.shell : "/bin/sh";
+	char *real;
+	int ok;
+
+	if (strcmp(a->pw.passwd, "x") != 0) {
+		set_cause(cause, "/etc/passwd line %d: the password field of '%s' is not 'x', "
+		    "so PAM does not look in /etc/shadow (run pwconv)", a->pw.line, a->user);
+		return EX_DATAERR;
+	}
+	real = change_real_path(c, shell);
+	ok = shell[0] == '/' && access(real, X_OK) == 0;
+	free(real);
+	if (!ok) {
+		set_cause(cause, "/etc/passwd line %d: the shell of '%s' (%s) is not an "
+		    "executable file, so sshd refuses every login of that user (usermod -s)",
+		    a->pw.line, a->user, shell);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
 int account_lookup(struct change *c, struct account *a, char **cause)
 {
 	char *text = NULL;
@@ -55,6 +81,8 @@ int account_lookup(struct change *c, struct account *a, char **cause)
 	if (rc == EX_NOUSER)
 		set_cause(cause, "no such user '%s' in /etc/passwd", a->user);
 	if (rc != 0)
+		return rc;
+	if ((rc = check_login_fields(c, a, cause)) != 0)
 		return rc;
 	if (read_in_root(c, "/etc/group", &text, &len, NULL) == 0) {
 		a->groups = group_names_for_user(text, len, a->user, a->pw.gid, &a->ngroups);
@@ -77,6 +105,11 @@ int account_read_shadow(struct change *c, struct account *a, char **cause)
 	if ((rc = change_read_file(c, &a->shadow, "/etc/shadow", 0)) != 0) {
 		set_cause(cause, "%s", c->cause);
 		return rc;
+	}
+	if (memchr(a->shadow.old, '\r', a->shadow.oldlen) != NULL) {
+		set_cause(cause, "/etc/shadow has CRLF line endings, which the C library "
+		    "cannot read: no password in it would work; convert it to LF first");
+		return EX_DATAERR;
 	}
 	rc = shadow_find(a->shadow.old, a->shadow.oldlen, a->user, &a->entry, &a->line, cause);
 	if (rc == EX_NOUSER)

@@ -42,6 +42,7 @@ static int read_fd(int fd, const char *path, size_t max, char **data, size_t *le
 			continue;
 		if (r < 0) {
 			set_cause(cause, "%s: read: %s", path, strerror(errno));
+			explicit_bzero(chunk, sizeof(chunk));
 			buf_free(&b);
 			return EX_IOERR;
 		}
@@ -49,6 +50,7 @@ static int read_fd(int fd, const char *path, size_t max, char **data, size_t *le
 			break;
 		if (b.len + (size_t)r > max) {
 			set_cause(cause, "%s: larger than %zu bytes", path, max);
+			explicit_bzero(chunk, sizeof(chunk));
 			buf_free(&b);
 			return EX_DATAERR;
 		}

@@ -472,10 +472,12 @@ static int env_line_skipped(const char *p, size_t len)
 static char *quote_start(const char *p, size_t len)
 {
 	char *q = xstrndup(p, len < QUOTE_MAX ? len : QUOTE_MAX);
+	unsigned char c;
 	size_t i;
 
 	for (i = 0; q[i] != '\0'; i++) {
-		if (q[i] < 0x20 || q[i] >= 0x7f || q[i] == '"' || q[i] == '\\')
+		c = (unsigned char)q[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
 			q[i] = '?';
 	}
 	return q;

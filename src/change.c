@@ -226,7 +226,7 @@ static int check_current(struct change *c, const char *spec)
 	char *dump = NULL, *msg;
 	int rc;
 
-	rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, spec, &dump,
+	rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec, &dump,
 	    &c->cause);
 	free(c->old_dump);
 	c->old_dump = dump;
@@ -253,7 +253,10 @@ static int check_candidate(struct change *c, const char *spec)
 	free(real);
 	if (rc != 0)
 		return rc;
-	rc = sshd_effective(&c->ctx, c->candidate, c->hostkey, spec, &c->dump,
+	free(c->dump);
+	c->dump = NULL;
+	rc = sshd_effective(&c->ctx, c->candidate, c->hostkey, c->running.extra,
+	    c->running.nextra, spec, &c->dump,
 	    &c->cause);
 	if (rc == EX_CONFIG) {
 		msg = c->cause;
@@ -277,7 +280,8 @@ static int plan_restart(struct change *c)
 		return rc;
 	if (c->o->restart == RESTART_NONE)
 		return 0;
-	rc = sshd_find_listener(&c->ctx, c->pidfile, &c->listener, &c->cause);
+	rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &c->running, &c->cause);
+	c->listener = c->running.pid;
 	if (rc != 0 || (c->listener == 0 && c->no_start))
 		return rc;
 	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
@@ -291,6 +295,21 @@ static int plan_restart(struct change *c)
 		return EX_UNAVAILABLE;
 	}
 	return 0;
+}
+
+/* The running sshd has -o/-p options on its command line, which override
+ * sshd_config: judge the candidate again with them. A restart would drop
+ * them, so --restart start is refused. */
+static int check_listener_options(struct change *c, const char *spec)
+{
+	if (c->o->restart == RESTART_START && c->listener != 1) {
+		set_cause(&c->cause, "the running sshd (pid %ld) was started with options on "
+		    "its command line, which --restart start would drop; nothing was "
+		    "changed (use --restart auto)", (long)c->listener);
+		return EX_CONFIG;
+	}
+	log_verbose("checking again with the running sshd's command-line options");
+	return check_candidate(c, spec);
 }
 
 int change_check_sshd(struct change *c, const char *user)
@@ -307,9 +326,11 @@ int change_check_sshd(struct change *c, const char *user)
 	rc = check_current(c, spec);
 	if (rc == 0)
 		rc = check_candidate(c, spec);
-	free(spec);
 	if (rc == 0)
 		rc = plan_restart(c);
+	if (rc == 0 && c->running.nextra > 0)
+		rc = check_listener_options(c, spec);
+	free(spec);
 	return rc;
 }
 
@@ -401,7 +422,10 @@ static int apply_restart(struct change *c)
 {
 	int rc;
 
-	if (c->o->restart == RESTART_START && c->listener != 0) {
+	if (c->o->restart == RESTART_START && c->listener == 1)
+		log_warn("sshd is the container's first process: reloading it instead of "
+		    "restarting it, which would end the container");
+	else if (c->o->restart == RESTART_START && c->listener != 0) {
 		log_info("stopping sshd (pid %ld) to start it again; open sessions stay",
 		    (long)c->listener);
 		if ((rc = sshd_stop(c->listener, CHANGE_SSHD_TIMEOUT_MS, &c->cause)) != 0)
@@ -421,6 +445,7 @@ static int apply_restart(struct change *c)
 /* Undo every write, then bring sshd back to the old settings. */
 static void rollback(struct change *c, int was_running)
 {
+	struct sshd_listener now;
 	char *cause = NULL;
 	pid_t pid = 0;
 	size_t i;
@@ -430,8 +455,9 @@ static void rollback(struct change *c, int was_running)
 		restore_file(c->files[i]);
 	if (c->o->restart == RESTART_NONE)
 		return;
-	if (sshd_find_listener(&c->ctx, c->pidfile, &pid, &cause) != 0)
-		pid = 0;
+	if (sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, &cause) == 0)
+		pid = now.pid;
+	sshd_listener_free(&now);
 	if (!was_running) {
 		if (pid != 0 && sshd_stop(pid, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
 			log_info("the sshd podpass started is stopped again, as it was before");
@@ -513,7 +539,9 @@ int change_inspect(struct change *c, const char *user)
 		c->pidfile = xstrdup("/run/sshd.pid");
 	if ((rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause)) != 0)
 		return rc;
-	return sshd_find_listener(&c->ctx, c->pidfile, &c->listener, &c->cause);
+	rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &c->running, &c->cause);
+	c->listener = c->running.pid;
+	return rc;
 }
 
 /* 1 when this change leaves sshd alone: --restart none, or a stopped sshd
@@ -603,6 +631,7 @@ void change_free(struct change *c)
 	free(c->dump);
 	free(c->old_dump);
 	free(c->pidfile);
+	sshd_listener_free(&c->running);
 	free(c->workdir);
 	free(c->candidate);
 	free(c->hostkey);

@@ -51,6 +51,7 @@ struct change {
 	char *pidfile;
 	struct sshd_listen listen;
 	pid_t listener;		/* the running listener found before the change, or 0 */
+	struct sshd_listener running;	/* it, with its command-line options */
 	int rundir_created;
 	int need_host_keys;
 	int committed;

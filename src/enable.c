@@ -142,6 +142,19 @@ static int check_login(struct enable_run *run)
 	char *msg;
 	int rc = login_check(&s, &run->ch.cause);
 
+	if (rc != 0 && run->ch.running.nextra > 0) {
+		struct buf b = { NULL, 0, 0 };
+		size_t i;
+
+		for (i = 0; i < run->ch.running.nextra; i++)
+			buf_printf(&b, " %s", run->ch.running.extra[i]);
+		msg = run->ch.cause;
+		run->ch.cause = xasprintf("the running sshd (pid %ld) was started with these "
+		    "options, which override sshd_config:%s; with them: %s",
+		    (long)run->ch.listener, b.data, msg);
+		free(msg);
+		buf_free(&b);
+	}
 	if (rc != 0) {
 		msg = run->ch.cause;
 		run->ch.cause = xasprintf("%s; nothing was changed (change that setting, "
@@ -185,16 +198,20 @@ static int plan_and_check(struct enable_run *run)
 }
 
 /* The generated password, alone on standard output's first line; written
- * directly so that no stdio buffer keeps a copy. */
-static void print_generated(const struct secret *s)
+ * directly so that no stdio buffer keeps a copy. It is written before the
+ * commit: a password nobody could read must never be set. */
+static int print_generated(struct enable_run *run)
 {
+	const struct secret *s = &run->secret;
 	ssize_t w;
 
 	fflush(stdout);
 	w = write(STDOUT_FILENO, s->buf, s->len);
-	if (w != (ssize_t)s->len || write(STDOUT_FILENO, "\n", 1) != 1)
-		log_error("could not write the generated password to standard output: %s",
-		    strerror(errno));
+	if (w == (ssize_t)s->len && write(STDOUT_FILENO, "\n", 1) == 1)
+		return 0;
+	set_cause(&run->cause, "cannot write the generated password to standard output "
+	    "(%s); nothing was changed", w < 0 ? strerror(errno) : "short write");
+	return EX_IOERR;
 }
 
 /* --dry-run: what would change, without the hash. */
@@ -256,9 +273,10 @@ int cmd_enable(const struct options *o)
 	if (rc == 0 && o->dry_run)
 		print_plan(&run);
 	else if (rc == 0) {
-		rc = change_commit(&run.ch);
-		if (rc == 0 && o->source == PW_GENERATE)
-			print_generated(&run.secret);
+		if (o->source == PW_GENERATE)
+			rc = print_generated(&run);
+		if (rc == 0 && (rc = change_commit(&run.ch)) != 0 && o->source == PW_GENERATE)
+			log_error("the password printed above was NOT set");
 		if (rc == 0)
 			report_success(&run);
 	}

@@ -77,11 +77,13 @@ static int blocked(const struct login_subject *s, char **cause, const char *keyw
 	const struct sshd_directive *d;
 	char *where = find_match_blocker(s, keyword, allowed);
 
-	if (where == NULL && (d = sshd_config_first_global(s->tree, keyword)) != NULL)
+	d = sshd_config_first_global(s->tree, keyword);
+	if (where == NULL && d != NULL && !(allowed != NULL && d->nargs > 0 &&
+	    strcasecmp(d->args[0], allowed) == 0))
 		where = xasprintf("%s:%d: '%s%s%s'", d->file, d->line, keyword_name(keyword),
 		    d->nargs > 0 ? " " : "", d->nargs > 0 ? d->args[0] : "");
-	set_cause(cause, "%s for '%s': %s", what, s->user,
-	    where ? where : "sshd's built-in default");
+	set_cause(cause, "%s for '%s': %s", what, s->user, where ? where : d == NULL ?
+	    "sshd's built-in default" : "set where podpass cannot point to it");
 	free(where);
 	return EX_CONFIG;
 }

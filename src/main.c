@@ -3,6 +3,8 @@
  * exit codes; it is the only place that exits. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,19 @@ static void harden_process(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	setrlimit(RLIMIT_CORE, &no_core);
 	umask(077);
+	signal(SIGPIPE, SIG_IGN);	/* a closed reader is an error to report, not death */
+}
+
+/* Make sure descriptors 0, 1 and 2 are open, so that no file podpass opens
+ * (such as /etc/.pwd.lock) can become "standard output". */
+static void sanitise_stdfd(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0 && fd <= 2)
+		fcntl(fd, F_SETFD, 0);
+	if (fd > 2)
+		close(fd);
 }
 
 /* Run the chosen command. */
@@ -63,6 +78,7 @@ int main(int argc, char **argv)
 	char *cause = NULL;
 	int rc;
 
+	sanitise_stdfd();
 	harden_process();
 	options_init(&o);
 	rc = options_load(&o, argc, argv, &cause);

@@ -212,8 +212,8 @@ static int takes_next_value(const char *arg)
 /* 1 when arg looks like an attempt to give the password on the command line. */
 static int looks_like_password_option(const char *arg)
 {
-	if (arg[0] == '-' && arg[1] == 'p')
-		return 1;
+	if (arg[0] == '-' && arg[1] != '-' && strchr(arg, 'p') != NULL)
+		return 1;	/* -p, -pSECRET, -qpSECRET: podpass has no -p */
 	if (strncmp(arg, "--pass", 6) != 0 || strcmp(arg, "--password-stdin") == 0)
 		return 0;
 	return strcmp(arg, "--password-file") != 0 &&
@@ -247,10 +247,20 @@ static int refuse_password_args(int argc, char **argv, int first, char **cause)
 	return 0;
 }
 
-/* The message for an option that does not exist. */
-static int unknown_option(const char *arg, char **cause)
+/* The message for an option that does not exist; a value after '=' is
+ * neither repeated nor kept (it could be a password). */
+static int unknown_option(char *arg, char **cause)
 {
-	set_cause(cause, "unknown option '%s' (see podpass --help)", arg);
+	char *eq = strchr(arg, '=');
+
+	if (eq != NULL)
+		wipe_arg(eq + 1);
+	if (arg[0] == '-' && arg[1] != '-' && strlen(arg) > 2) {
+		set_cause(cause, "unknown option in '%.2s...' (see podpass --help)", arg);
+		wipe_arg(arg + 2);
+	} else
+		set_cause(cause, "unknown option '%.*s' (see podpass --help)",
+		    (int)(eq ? eq - arg : (long)strlen(arg)), arg);
 	return EX_USAGE;
 }
 
@@ -486,7 +496,7 @@ int options_read_env(struct options *env, char **cause)
 			continue;
 		if (apply_file_key(env, keys[i], v) != 0) {
 			set_cause(cause, "bad value in the environment variable %s", name);
-			return EX_CONFIG;
+			return EX_USAGE;
 		}
 	}
 	return 0;

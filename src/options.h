@@ -52,7 +52,7 @@ int options_read_file(const struct options *cli, struct options *file, char **ca
 
 /* Read PODPASS_USER, PODPASS_MODE, PODPASS_RESTART, PODPASS_SSHD_CONFIG,
  * PODPASS_MIN_LENGTH, PODPASS_METHOD, PODPASS_IMPORT_KEYS into *env.
- * EX_CONFIG on a bad value. */
+ * EX_USAGE on a bad value. */
 int options_read_env(struct options *env, char **cause);
 
 /* Layer src over dst: every field set in src replaces dst's. */

@@ -181,6 +181,8 @@ static int passwd_fill(const struct line *l, const struct field *f, size_t n,
 		return EX_DATAERR;
 	}
 	out->name = xstrndup(f[0].p, f[0].len);
+	out->passwd = xstrndup(f[1].p, f[1].len);
+	out->line = l->lineno;
 	out->uid = (uid_t)uid;
 	out->gid = (gid_t)gid;
 	out->home = xstrndup(f[5].p, f[5].len);
@@ -218,6 +220,7 @@ void passwd_entry_free(struct passwd_entry *e)
 	if (e == NULL)
 		return;
 	free(e->name);
+	strfreezero(e->passwd);
 	free(e->home);
 	free(e->shell);
 	memset(e, 0, sizeof(*e));

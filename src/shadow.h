@@ -12,6 +12,8 @@
 
 struct passwd_entry {
 	char *name;
+	char *passwd;		/* the second field: "x" when the hash is in /etc/shadow */
+	int line;		/* 1-based line in /etc/passwd */
 	uid_t uid;
 	gid_t gid;
 	char *home;

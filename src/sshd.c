@@ -38,6 +38,8 @@ char *const sshd_child_env[] = {
 	NULL
 };
 
+static int holds_listen_socket(pid_t pid, int port);
+
 /* Milliseconds on the monotonic clock. */
 static long long now_ms(void)
 {
@@ -68,6 +70,7 @@ static void child_exec(const char *root, char *const argv[], int outfd, int errf
 	if (strcmp(root, "/") != 0 && (chroot(root) != 0 || chdir("/") != 0))
 		_exit(126);
 	signal(SIGPIPE, SIG_DFL);
+	umask(022);
 	execve(argv[0], argv, sshd_child_env);
 	_exit(127);
 }
@@ -164,10 +167,11 @@ static void rtrim(char *s)
 }
 
 int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
-    const char *spec, char **dump, char **cause)
+    char *const *extra, size_t nextra, const char *spec, char **dump, char **cause)
 {
-	char *argv[10], *out = NULL, *err = NULL;
+	char *argv[32], *out = NULL, *err = NULL;
 	int n = 0, status, rc;
+	size_t i;
 
 	argv[n++] = (char *)ctx->sshd_path;
 	argv[n++] = "-T";
@@ -177,6 +181,8 @@ int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *h
 		argv[n++] = "-h";
 		argv[n++] = (char *)hostkey;
 	}
+	for (i = 0; i < nextra && n < 26; i++)
+		argv[n++] = extra[i];
 	argv[n++] = "-C";
 	argv[n++] = (char *)spec;
 	argv[n] = NULL;
@@ -386,22 +392,58 @@ static int is_listener(pid_t pid)
 	return !parent_sshd;
 }
 
-/* The -f argument of the listener's command line, or NULL (malloc'd). */
-static char *listener_config_arg(pid_t pid)
+/* sshd sets its process title over its argv: "sshd: /usr/sbin/sshd -f X
+ * [listener] 0 of 10-100 startups". Turn such a title back into
+ * NUL-separated words (an argument with a space in it cannot be told
+ * apart); a real argv is left as it is. Returns the new length. */
+static ssize_t untitle_cmdline(char *buf, ssize_t n)
 {
-	char buf[8192], *p, *end;
+	char *end, *p;
+
+	if (n < 6 || strncmp(buf, "sshd: ", 6) != 0)
+		return n;
+	buf[n - 1] = '\0';
+	if ((end = strstr(buf, " [listener]")) != NULL)
+		*end = '\0';
+	n = (ssize_t)strlen(buf + 6) + 1;
+	memmove(buf, buf + 6, (size_t)n);
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ' ')
+			*p = '\0';
+	return n;
+}
+
+/* The listener's command line: its -f argument (malloc'd, or NULL) and the
+ * -o and -p options that override sshd_config (appended to *extra). */
+static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
+{
+	char buf[8192], *p, *end, *next, *farg = NULL;
 	ssize_t n = read_proc(pid, "cmdline", buf, sizeof(buf));
 
+	*extra = NULL;
+	*nextra = 0;
 	if (n <= 0)
 		return NULL;
+	n = untitle_cmdline(buf, n);
 	end = buf + n;
-	for (p = buf; p < end; p += strlen(p) + 1) {
-		if (strcmp(p, "-f") == 0 && p + strlen(p) + 1 < end)
-			return xstrdup(p + strlen(p) + 1);
-		if (strncmp(p, "-f", 2) == 0 && p[2] != '\0')
-			return xstrdup(p + 2);
+	for (p = buf; p < end; p = next) {
+		next = p + strlen(p) + 1;
+		if (p[0] != '-' || strchr("fop", p[1]) == NULL || p[1] == '\0')
+			continue;
+		if (p[2] == '\0' && next >= end)
+			break;
+		if (p[1] == 'f') {
+			free(farg);
+			farg = xstrdup(p[2] ? p + 2 : next);
+		} else {
+			*extra = xrealloc(*extra, (*nextra + 2) * sizeof(**extra));
+			(*extra)[(*nextra)++] = xasprintf("-%c", p[1]);
+			(*extra)[(*nextra)++] = xstrdup(p[2] ? p + 2 : next);
+		}
+		if (p[2] == '\0')
+			next += strlen(next) + 1;
 	}
-	return NULL;
+	return farg;
 }
 
 /* The pid written in pidfile (a path inside root), or 0. */
@@ -425,8 +467,8 @@ static pid_t pid_from_file(const struct sshd_ctx *ctx, const char *pidfile)
 	return v > 0 ? (pid_t)v : 0;
 }
 
-/* Scan /proc for an sshd listener; 0 when there is none. */
-static pid_t scan_for_listener(void)
+/* Scan /proc for the sshd listener on port; 0 when there is none. */
+static pid_t scan_for_listener(int port)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -436,38 +478,46 @@ static pid_t scan_for_listener(void)
 		return 0;
 	while (found == 0 && (e = readdir(d)) != NULL) {
 		pid = (pid_t)strtol(e->d_name, NULL, 10);
-		if (pid > 0 && is_listener(pid))
+		if (pid > 0 && is_listener(pid) && holds_listen_socket(pid, port))
 			found = pid;
 	}
 	closedir(d);
 	return found;
 }
 
-int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
-    char **cause)
+int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
+    struct sshd_listener *l, char **cause)
 {
 	char *farg;
 	pid_t p;
 
-	*pid = 0;
+	memset(l, 0, sizeof(*l));
 	if (strcmp(ctx->root, "/") != 0)
 		return 0;
 	p = pidfile ? pid_from_file(ctx, pidfile) : 0;
-	if (!is_listener(p))
-		p = scan_for_listener();
+	if (!is_listener(p) || !holds_listen_socket(p, port))
+		p = scan_for_listener(port);
 	if (p == 0)
 		return 0;
-	farg = listener_config_arg(p);
+	farg = listener_args(p, &l->extra, &l->nextra);
 	if (farg != NULL && strcmp(farg, ctx->config_path) != 0) {
 		set_cause(cause, "the running sshd (pid %ld) reads %s, not %s; run podpass "
 		    "with --sshd-config %s", (long)p, farg, ctx->config_path, farg);
 		free(farg);
+		sshd_listener_free(l);
 		return EX_CONFIG;
 	}
 	free(farg);
-	log_verbose("sshd listener runs as pid %ld", (long)p);
-	*pid = p;
+	log_verbose("sshd listener runs as pid %ld%s", (long)p,
+	    l->nextra ? " (with options on its command line)" : "");
+	l->pid = p;
 	return 0;
+}
+
+void sshd_listener_free(struct sshd_listener *l)
+{
+	strv_free(l->extra, l->nextra);
+	memset(l, 0, sizeof(*l));
 }
 
 /* Collect listening sockets on port from one /proc/PID/net/tcp* table. */
@@ -575,8 +625,8 @@ int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
 	return -1;
 }
 
-/* 1 when every inode in v is a socket that pid holds open. */
-static int all_owned_by(pid_t pid, const unsigned long *v, size_t n)
+/* How many of the inodes in v are sockets that pid holds open. */
+static size_t count_owned_by(pid_t pid, const unsigned long *v, size_t n)
 {
 	char dir[64], link[128], target[64];
 	unsigned long inode;
@@ -601,7 +651,23 @@ static int all_owned_by(pid_t pid, const unsigned long *v, size_t n)
 				owned++;
 	}
 	closedir(d);
-	return owned == n;
+	return owned;
+}
+
+/* 1 when every inode in v is a socket that pid holds open. */
+static int all_owned_by(pid_t pid, const unsigned long *v, size_t n)
+{
+	return count_owned_by(pid, v, n) == n;
+}
+
+/* 1 when pid holds a listening socket on port: the listener, not a session
+ * whose listener went away. */
+static int holds_listen_socket(pid_t pid, int port)
+{
+	unsigned long v[16];
+	size_t n = sshd_listen_inodes(pid, port, v, 16);
+
+	return n > 0 && count_owned_by(pid, v, n) > 0;
 }
 
 /* 1 when none of cur's inodes is among old's. */
@@ -724,6 +790,11 @@ int sshd_stop(pid_t pid, int timeout_ms, char **cause)
 {
 	long long deadline = now_ms() + timeout_ms;
 
+	if (pid == 1) {
+		set_cause(cause, "sshd is the container's first process (pid 1): stopping it "
+		    "would end the container");
+		return EX_UNAVAILABLE;
+	}
 	if (kill(pid, SIGTERM) != 0) {
 		set_cause(cause, "cannot stop sshd (pid %ld): %s", (long)pid, strerror(errno));
 		return EX_OSERR;

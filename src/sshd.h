@@ -41,12 +41,14 @@ int sshd_run(const char *root, char *const argv[], char **out, char **err,
 /* 0 when the sshd binary is there and executable, else EX_UNAVAILABLE. */
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
 
-/* "sshd -T -f config [-h hostkey] -C spec": validates config (exactly as
- * sshd -t does) and gives the effective settings for the connection spec.
- * hostkey is a path inside root, or NULL to use the configured host keys.
+/* "sshd -T -f config [-h hostkey] [extra...] -C spec": validates config
+ * (exactly as sshd -t does) and gives the effective settings for the
+ * connection spec. hostkey is a path inside root, or NULL to use the
+ * configured host keys; extra are more options (such as a running
+ * listener's -o KEY=VALUE), nextra of them.
  * Returns 0 with malloc'd *dump, or EX_CONFIG with sshd's own message. */
 int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
-    const char *spec, char **dump, char **cause);
+    char *const *extra, size_t nextra, const char *spec, char **dump, char **cause);
 
 /* How many of the configured host keys (paths inside root) exist. */
 size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n);
@@ -67,11 +69,20 @@ void sshd_remove_rundir(const struct sshd_ctx *ctx);
 /* Parse "listenaddress"/"port" from sshd -T output. */
 int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause);
 
-/* The running sshd listener for this config: from pidfile (inside root),
- * checked against /proc, else found by scanning /proc. 0 when none runs.
- * EX_CONFIG with *cause when the running sshd reads another config file. */
-int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
-    char **cause);
+/* A running sshd listener. */
+struct sshd_listener {
+	pid_t pid;		/* 0 when none runs */
+	char **extra;		/* "-o"/"-p" options from its command line, in pairs */
+	size_t nextra;
+};
+
+/* The running sshd listener for this config: the process named in pidfile
+ * (inside root) or else found in /proc, that holds a listening socket on
+ * port. l->pid is 0 when none runs. EX_CONFIG with *cause when the running
+ * sshd reads another config file. */
+int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
+    struct sshd_listener *l, char **cause);
+void sshd_listener_free(struct sshd_listener *l);
 
 /* The inodes of the listening TCP sockets on port in pid's network
  * namespace (IPv4 and IPv6). Returns how many were found, at most max. */
@@ -88,7 +99,7 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
     int timeout_ms, char **cause);
 
 /* Stop the listener (SIGTERM) and wait until it is gone; open sessions,
- * which run in their own processes, stay. */
+ * which run in their own processes, stay. Pid 1 is never stopped. */
 int sshd_stop(pid_t pid, int timeout_ms, char **cause);
 
 /* 0 when one of the listen addresses answers with "SSH-2.0-" within

@@ -102,6 +102,7 @@ void strv_free(char **v, size_t n)
 static void buf_grow(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
+	char *grown;
 
 	if (need < b->len)
 		fatal("buffer size overflow");
@@ -111,7 +112,12 @@ static void buf_grow(struct buf *b, size_t extra)
 		b->cap = 256;
 	while (b->cap < need)
 		b->cap *= 2;
-	b->data = xrealloc(b->data, b->cap);
+	grown = xmalloc(b->cap);
+	if (b->data != NULL) {
+		memcpy(grown, b->data, b->len);
+		freezero(b->data, b->len);	/* it may have held a hash */
+	}
+	b->data = grown;
 }
 
 void buf_add(struct buf *b, const void *data, size_t len)
@@ -156,7 +162,7 @@ char *buf_take(struct buf *b, size_t *len)
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	freezero(b->data, b->cap);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }

@@ -835,14 +835,14 @@ START_TEST(test_env_bad)
 
 	setenv("PODPASS_MODE", "sometimes", 1);
 	options_init(&env);
-	ck_assert_int_eq(options_read_env(&env, &cause), EX_CONFIG);
+	ck_assert_int_eq(options_read_env(&env, &cause), EX_USAGE);
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "PODPASS_MODE"));
 	free(cause);
 	cause = NULL;
 	unsetenv("PODPASS_MODE");
 	setenv("PODPASS_MIN_LENGTH", "lots", 1);
-	ck_assert_int_eq(options_read_env(&env, &cause), EX_CONFIG);
+	ck_assert_int_eq(options_read_env(&env, &cause), EX_USAGE);
 	ck_assert_ptr_nonnull(strstr(cause, "PODPASS_MIN_LENGTH"));
 	free(cause);
 	options_free(&env);
@@ -1051,7 +1051,7 @@ START_TEST(test_load_checks)
 	cause = NULL;
 	options_free(&o);
 	setenv("PODPASS_MODE", "sometimes", 1);
-	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), EX_CONFIG);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), EX_USAGE);
 	free(cause);
 	cause = NULL;
 	options_free(&o);

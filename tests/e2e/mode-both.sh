@@ -1,0 +1,40 @@
+#!/bin/bash
+# --mode both for root: the block says AuthenticationMethods publickey,password; the key
+# alone is refused, the password alone is refused, the key with a wrong password is
+# refused, the key and the password together log in. A later --mode either makes the
+# key alone enough again.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
+e2e_enter "$@"
+
+pw='mode-Both-pw-2277'
+make_client_key root
+cp "$E2E_SSHD_CONFIG" "$WORK/sshd_config.orig"
+start_sshd
+pid=$(sshd_listener_pid)
+login_key root
+
+step "enable --mode both"
+podpass_ok enable --mode both --password-stdin <<<"$pw"
+assert_block "$WORK/sshd_config.orig"
+block_lines >"$WORK/block"
+grep -qx 'AuthenticationMethods publickey,password' "$WORK/block" ||
+    fail "the block has no 'AuthenticationMethods publickey,password' line"
+grep -qx 'PermitRootLogin yes' "$WORK/block" || fail "the block has no 'PermitRootLogin yes' line"
+assert_sshd_serving "$pid"
+methods=$("$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk '$1 == "authenticationmethods" { print $2 }')
+[ "$methods" = publickey,password ] || fail "effective authenticationmethods for root is '$methods'"
+
+step "one factor is not enough, both are"
+login_key_fails root
+login_password_fails root "$pw"
+login_key_and_password_fails root 'mode-Both-wrong-pw-0000'
+login_key_and_password root "$pw"
+
+step "back to --mode either: the key alone is enough again"
+podpass_ok enable --mode either --password-stdin <<<"$pw"
+block_lines | grep -qx 'AuthenticationMethods any' || fail "the block has no 'AuthenticationMethods any' line"
+assert_sshd_serving "$pid"
+login_key root
+login_password root "$pw"
+pass
