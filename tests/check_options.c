@@ -21,7 +21,7 @@
 
 static const char *const env_names[] = {
 	"PODPASS_USER", "PODPASS_MODE", "PODPASS_RESTART", "PODPASS_SSHD_CONFIG",
-	"PODPASS_MIN_LENGTH", "PODPASS_METHOD", "PODPASS_SSHD",
+	"PODPASS_MIN_LENGTH", "PODPASS_METHOD", "PODPASS_SSHD", "PODPASS_IMPORT_KEYS",
 };
 #define N_ENV (sizeof(env_names) / sizeof(env_names[0]))
 
@@ -523,6 +523,7 @@ START_TEST(test_file_keys)
 	    "sshd_config = /etc/ssh/custom_config\n"
 	    "min_length = 14\n"
 	    "method = sha512\n"
+	    "import_keys = no\n"
 	    "sshd = /opt/sbin/sshd\n", 0644);
 	cli_for(&cli, NULL);
 	if (!root_files_or_refused(&cli))
@@ -537,6 +538,7 @@ START_TEST(test_file_keys)
 	ck_assert_int_eq(file.min_length, 14);
 	ck_assert_str_eq(file.method, "sha512");
 	ck_assert_str_eq(file.sshd_path, "/opt/sbin/sshd");
+	ck_assert_int_eq(file.import_keys, 0);
 	/* Not settable from the file. */
 	ck_assert_int_eq(file.command, CMD_NONE);
 	ck_assert_ptr_null(file.root);
@@ -805,6 +807,42 @@ START_TEST(test_env_applied)
 	ck_assert_int_eq(env.min_length, 20);
 	ck_assert_str_eq(env.method, "sha256");
 	options_free(&env);
+}
+END_TEST
+
+/* import_keys: on by default; file "no", PODPASS_IMPORT_KEYS and
+ * --no-import-keys each turn it off, in the usual precedence. */
+START_TEST(test_import_keys_layers)
+{
+	struct options o, env;
+	char *cause = NULL;
+	int v = -1;
+
+	ck_assert_int_eq(options_parse_bool("yes", &v), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(options_parse_bool("No", &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(options_parse_bool("maybe", &v), -1);
+	ck_assert_int_eq(parse(&o, ARGV("enable"), &cause), 0);
+	ck_assert_int_eq(o.import_keys, -1);
+	options_fill_defaults(&o);
+	ck_assert_int_eq(o.import_keys, 1);
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "--no-import-keys"), &cause), 0);
+	ck_assert_int_eq(o.import_keys, 0);
+	options_free(&o);
+	setenv("PODPASS_IMPORT_KEYS", "no", 1);
+	options_init(&env);
+	ck_assert_int_eq(options_read_env(&env, &cause), 0);
+	ck_assert_int_eq(env.import_keys, 0);
+	options_free(&env);
+	setenv("PODPASS_IMPORT_KEYS", "perhaps", 1);
+	options_init(&env);
+	ck_assert_int_eq(options_read_env(&env, &cause), EX_USAGE);
+	ck_assert_ptr_nonnull(strstr(cause, "PODPASS_IMPORT_KEYS"));
+	free(cause);
+	options_free(&env);
+	unsetenv("PODPASS_IMPORT_KEYS");
 }
 END_TEST
 
@@ -1107,6 +1145,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, test_env_applied);
 	tcase_add_test(tc, test_env_unset_and_empty);
 	tcase_add_test(tc, test_env_bad);
+	tcase_add_test(tc, test_import_keys_layers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
