@@ -101,7 +101,7 @@ static int plan_shadow(struct enable_run *run, long today)
 	if (a->entry.expire >= 0 && a->entry.expire <= today) {
 		set_cause(&run->cause, "/etc/shadow line %d: the account '%s' has expired, "
 		    "so no login would work (chage -E -1 %s)", a->line, a->user, a->user);
-		return EX_CONFIG;
+		return EX_DATAERR;
 	}
 	return account_plan_hash(a, run->hash, today, &run->cause);
 }

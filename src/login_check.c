@@ -106,16 +106,40 @@ static char *find_list_directive(const struct login_subject *s, const char *keyw
 	return NULL;
 }
 
+/* sshd's match for one Allow/Deny entry: '*' and '?' wildcards over the
+ * first n bytes of pattern, nothing else (no lists, no '!'). */
+static int wildcard_match(const char *s, const char *pattern, size_t n)
+{
+	if (n == 0)
+		return *s == '\0';
+	if (*pattern == '*') {
+		for (;; s++) {
+			if (wildcard_match(s, pattern + 1, n - 1))
+				return 1;
+			if (*s == '\0')
+				return 0;
+		}
+	}
+	if (*s == '\0' || (*pattern != '?' && *pattern != *s))
+		return 0;
+	return wildcard_match(s + 1, pattern + 1, n - 1);
+}
+
+/* 1 when a host part of "user@host" covers every client. */
+static int host_is_any(const char *host)
+{
+	return strcmp(host, "*") == 0 || strstr(host, "0.0.0.0/0") != NULL;
+}
+
 /* 1 when pattern (from AllowUsers/DenyUsers, maybe "user@host") names user
- * for every client host (host_any) or for some (not host_any). */
+ * for every client host (need_any_host) or for some (not need_any_host). */
 static int user_pattern_hits(const char *pattern, const char *user, int need_any_host)
 {
 	const char *at = strchr(pattern, '@');
-	char *up = at ? xstrndup(pattern, (size_t)(at - pattern)) : xstrdup(pattern);
-	int hit = sshd_match_pattern_list(user, up) == 1;
+	size_t ul = at ? (size_t)(at - pattern) : strlen(pattern);
+	int hit = wildcard_match(user, pattern, ul);
 
-	free(up);
-	if (hit && need_any_host && at != NULL && strcmp(at + 1, "*") != 0)
+	if (hit && need_any_host && at != NULL && !host_is_any(at + 1))
 		hit = 0;
 	return hit;
 }
@@ -126,7 +150,7 @@ static int group_pattern_hits(const struct login_subject *s, const char *pattern
 	size_t i;
 
 	for (i = 0; i < s->ngroups; i++)
-		if (sshd_match_pattern_list(s->groups[i], pattern) == 1)
+		if (wildcard_match(s->groups[i], pattern, strlen(pattern)))
 			return 1;
 	return 0;
 }
@@ -167,7 +191,8 @@ static int methods_allow(const char *value, enum auth_mode mode)
 		return mode == MODE_EITHER;
 	copy = xstrdup(value);
 	for (list = strtok_r(copy, " ", &save); list && !ok; list = strtok_r(NULL, " ", &save))
-		ok = strcmp(list, mode == MODE_BOTH ? "publickey,password" : "password") == 0;
+		ok = mode == MODE_BOTH ? strcmp(list, "publickey,password") == 0 ||
+		    strcmp(list, "password,publickey") == 0 : strcmp(list, "password") == 0;
 	free(copy);
 	return ok;
 }

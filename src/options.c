@@ -374,9 +374,25 @@ struct ini_ctx {
 	char *cause;
 };
 
-/* Apply one key of section [podpass]; returns 0 on success, -1 on a bad value. */
+/* 1 when value is an absolute path. */
+static int is_absolute(const char *value)
+{
+	return value[0] == '/';
+}
+
+/* Apply one key of section [podpass] (or its PODPASS_* variable); returns
+ * 0 on success, -1 on a bad value, -2 for an unknown key. */
 static int apply_file_key(struct options *o, const char *key, const char *value)
 {
+	const char *prefix;
+
+	if ((strcmp(key, "sshd_config") == 0 || strcmp(key, "sshd") == 0) &&
+	    !is_absolute(value))
+		return -1;
+	if (strcmp(key, "method") == 0 && hash_method_prefix(value, &prefix, NULL) != 0)
+		return -1;
+	if (strcmp(key, "user") == 0 && user_name_check(value, NULL) != 0)
+		return -1;
 	if (strcmp(key, "user") == 0)
 		set_str(&o->user, value);
 	else if (strcmp(key, "mode") == 0)
@@ -482,7 +498,8 @@ out:
 int options_read_env(struct options *env, char **cause)
 {
 	static const char *const keys[] = {
-		"user", "mode", "restart", "sshd_config", "min_length", "method", "import_keys"
+		"user", "mode", "restart", "sshd_config", "min_length", "method", "import_keys",
+		"sshd"
 	};
 	char name[64];
 	const char *v;

@@ -77,6 +77,7 @@ int main(void)
 
 	srunner_add_suite(sr, authorized_keys_suite());
 	srunner_add_suite(sr, hash_suite());
+	srunner_add_suite(sr, login_check_suite());
 	srunner_add_suite(sr, options_suite());
 	srunner_add_suite(sr, secret_suite());
 	srunner_add_suite(sr, shadow_suite());

@@ -38,8 +38,10 @@ key_count() {
 assert_keys_file() {
     local home
     home=$(user_home "$1")
-    [ -d "$home/.ssh" ] && [ ! -L "$home/.ssh" ] || fail "$home/.ssh is not a directory"
-    [ -f "$home/.ssh/authorized_keys" ] || fail "$home/.ssh/authorized_keys is missing"
+    if [ -L "$home/.ssh" ] || [ ! -d "$home/.ssh" ]; then fail "$home/.ssh is not a directory"; fi
+    if [ -L "$home/.ssh/authorized_keys" ] || [ ! -f "$home/.ssh/authorized_keys" ]; then
+        fail "$home/.ssh/authorized_keys is missing or not a regular file"
+    fi
     [ "$(stat -c '%a %U' "$home/.ssh")" = "700 $1" ] ||
         fail "$home/.ssh is $(stat -c '%a %U:%G' "$home/.ssh"), want 700 owned by $1"
     [ "$(stat -c '%a %U' "$home/.ssh/authorized_keys")" = "600 $1" ] ||

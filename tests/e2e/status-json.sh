@@ -8,6 +8,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+command -v python3 >/dev/null 2>&1 || fail "required tool missing: python3 (to parse the JSON)"
 
 pw='status-Json-pw-6112'
 make_client_key root
