@@ -164,6 +164,32 @@ static int check_login(struct enable_run *run)
 	return rc;
 }
 
+/* --mode both requires a key as well as the password: refuse to set it up
+ * for a user who has no key, who could then not log in at all. sshd may
+ * also take keys from elsewhere (AuthorizedKeysCommand, another
+ * AuthorizedKeysFile); then podpass cannot tell, and trusts the setup. */
+static int check_key_for_both(struct enable_run *run)
+{
+	char *files, *command;
+	int elsewhere;
+
+	if (run->o->mode != MODE_BOTH)
+		return 0;
+	files = sshd_dump_get(run->ch.dump, "authorizedkeysfile");
+	command = sshd_dump_get(run->ch.dump, "authorizedkeyscommand");
+	elsewhere = (command != NULL && strcmp(command, "none") != 0) ||
+	    (files != NULL && strncmp(files, ".ssh/authorized_keys", 20) != 0);
+	free(files);
+	free(command);
+	if (elsewhere || keys_count_for_user(&run->ch, &run->acct,
+	    run->keys_added > 0 ? &run->keys : NULL) > 0)
+		return 0;
+	set_cause(&run->cause, "--mode both requires a key AND the password, but '%s' has "
+	    "no public key in ~/.ssh/authorized_keys (nor in PUBLIC_KEY or "
+	    "SSH_PUBLIC_KEY): nobody could log in; nothing was changed", run->o->user);
+	return EX_CONFIG;
+}
+
 /* Today in days for the lastchg field. */
 static long today_days(struct enable_run *run)
 {
@@ -191,6 +217,8 @@ static int plan_and_check(struct enable_run *run)
 		return rc;
 	if (run->keys_added > 0)
 		change_add_file(&run->ch, &run->keys);
+	if ((rc = check_key_for_both(run)) != 0)
+		return rc;
 	if ((rc = plan_shadow(run, today)) != 0)
 		return rc;
 	change_add_file(&run->ch, &run->acct.shadow);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "atomic.h"
 #include "authorized_keys.h"
 #include "keys.h"
 #include "log.h"
@@ -88,6 +89,58 @@ static int read_current(struct change *c, const struct account *a,
 	return 0;
 }
 
+/* 1 when the user's home directory exists (inside the root). */
+static int home_exists(struct change *c, const struct account *a)
+{
+	char *real = change_real_path(c, a->pw.home);
+	struct stat st;
+	int ok = a->pw.home[0] == '/' && stat(real, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(real);
+	return ok;
+}
+
+/* Count the valid key lines in text. */
+static size_t count_keys(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl, *why;
+	size_t n = 0;
+	char *line;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line = xstrndup(p, (size_t)((nl ? nl : end) - p));
+		if (line[0] != '\0' && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		n += authorized_keys_line_valid(line, &why) == 1;
+		free(line);
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
+int keys_count_for_user(struct change *c, const struct account *a,
+    const struct planned_file *planned)
+{
+	char *logical, *real, *text = NULL;
+	size_t len, n;
+
+	if (planned != NULL && planned->new != NULL)
+		return (int)count_keys(planned->new, planned->newlen);
+	logical = xasprintf("%s/.ssh/authorized_keys",
+	    strcmp(a->pw.home, "/") == 0 ? "" : a->pw.home);
+	real = change_real_path(c, logical);
+	free(logical);
+	if (atomic_read(real, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) != 0) {
+		free(real);
+		return 0;
+	}
+	n = count_keys(text, len);
+	free(text);
+	free(real);
+	return (int)n;
+}
+
 int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
     size_t *added, char **cause)
 {
@@ -98,6 +151,12 @@ int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
 	*added = 0;
 	if ((rc = collect_keys(&keys, &n, cause)) != 0 || n == 0)
 		return rc;
+	if (!home_exists(c, a)) {
+		log_warn("'%s' has no home directory (%s): the key(s) from the environment "
+		    "are not added", a->user, a->pw.home);
+		strv_free(keys, n);
+		return 0;
+	}
 	logical = xasprintf("%s/.ssh/authorized_keys",
 	    strcmp(a->pw.home, "/") == 0 ? "" : a->pw.home);
 	rc = read_current(c, a, f, logical, cause);

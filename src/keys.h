@@ -17,4 +17,9 @@
 int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
     size_t *added, char **cause);
 
+/* How many valid keys the user's ~/.ssh/authorized_keys holds: in planned
+ * (when it was planned with new contents), else on disk. */
+int keys_count_for_user(struct change *c, const struct account *a,
+    const struct planned_file *planned);
+
 #endif

@@ -633,6 +633,7 @@ int options_load(struct options *o, int argc, char **argv, char **cause)
 	options_merge(o, &file);
 	options_merge(o, &env);
 	options_merge(o, &cli);
+	o->mode_given = o->mode != MODE_UNSET;
 	options_fill_defaults(o);
 	rc = options_check(o, cause);
 out:

@@ -33,6 +33,7 @@ struct options {
 	int lock_password;	/* disable --lock-password; -1 unset */
 	int json;		/* status --json; -1 unset */
 	int import_keys;	/* add PUBLIC_KEY/SSH_PUBLIC_KEY to authorized_keys; -1 unset */
+	int mode_given;		/* --mode (or file, environment) was set, not defaulted */
 };
 
 void options_init(struct options *o);

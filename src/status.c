@@ -58,6 +58,20 @@ static void check_rp_environment(struct change *c, struct status *st)
 	free(path);
 }
 
+/* The mode to judge by: --mode when given, else the one podpass's block
+ * sets (so that status after "enable --mode both" judges key AND password). */
+static enum auth_mode status_mode(const struct change *c)
+{
+	size_t start, end;
+
+	if (c->o->mode_given)
+		return c->o->mode;
+	if (sshd_config_find_block(c->config.old, c->config.oldlen, &start, &end, NULL) == 1 &&
+	    memmem(c->config.old + start, end - start, "publickey,password", 18) != NULL)
+		return MODE_BOTH;
+	return MODE_EITHER;
+}
+
 /* Fill st from sshd's effective settings and the files. */
 static int gather(struct change *c, struct account *a, struct status *st)
 {
@@ -81,7 +95,7 @@ static int gather(struct change *c, struct account *a, struct status *st)
 	    &end, NULL) == 1;
 	st->connect = change_connect_hint(a->user, c->listen.port);
 	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
-	    c->o->mode, c->dump, &c->parsed };
+	    status_mode(c), c->dump, &c->parsed };
 	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
 		st->blocked = xasprintf("'%s' has no usable password", a->user);
 	check_rp_environment(c, st);

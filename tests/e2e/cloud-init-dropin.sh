@@ -3,7 +3,7 @@
 # "PasswordAuthentication no", included before anything else in the main file. With sshd
 # running, enable must win over it: password login and key login both work.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='cloud-Init-dropin-pw-7730'

@@ -3,7 +3,7 @@
 # Nothing on this machine is touched: /etc, /root, /home and /run are private copies,
 # the network is a private loopback, and every process ends with the demo.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 say() { printf '\n==> %s\n' "$*"; }

@@ -4,7 +4,7 @@
 # starts nothing, and leaves the block in sshd_config. The image's usual start
 # (ssh-keygen -A; mkdir -p /run/sshd; sshd) then gives working password and key login.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='image-Build-pw-5150'

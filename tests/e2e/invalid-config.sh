@@ -3,7 +3,7 @@
 # valid configuration: enable refuses with 78, names the file and the line, changes no
 # file and does not disturb the running sshd.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='invalid-Config-pw-8812'

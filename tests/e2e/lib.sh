@@ -93,7 +93,8 @@ e2e_inside_setup() {
     : "${E2E_TMP:?E2E_TMP unset inside the namespace}"
     [ "$$" = 1 ] || { echo "FAIL $e2e_name: not pid 1 of a new pid namespace (pid $$)" >&2; exit 1; }
     export PODPASS E2E_DIR
-    unset PODPASS_PASSWORD SSHPASS E2E_INSIDE
+    unset PODPASS_PASSWORD SSHPASS E2E_INSIDE PUBLIC_KEY SSH_PUBLIC_KEY RUNPOD_PUBLIC_IP RUNPOD_TCP_PORT_22 PUBLIC_IPADDR VAST_TCP_PORT_22
+    unset PODPASS_USER PODPASS_MODE PODPASS_RESTART PODPASS_SSHD_CONFIG PODPASS_SSHD PODPASS_MIN_LENGTH PODPASS_METHOD PODPASS_IMPORT_KEYS
 
     WORK=$E2E_TMP/work
     mkdir -p "$WORK" "$E2E_TMP/mnt"

@@ -3,7 +3,7 @@
 # without the user, DenyUsers with the user. enable refuses (78) and changes nothing. A
 # Match block for another user is no obstacle.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='match-Blocks-pw-1206'

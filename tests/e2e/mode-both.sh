@@ -14,6 +14,13 @@ start_sshd
 pid=$(sshd_listener_pid)
 login_key root
 
+step "enable --mode both for a user without a key is refused: nobody could log in"
+useradd -m -s /bin/bash nokeyuser
+snapshot before_nokey
+expect_exit 78 "$PODPASS" enable -u nokeyuser --mode both --password-stdin <<<"$pw"
+last_stderr_has 'no public key' || fail "the refusal does not say that the user has no key"
+assert_unchanged before_nokey
+
 step "enable --mode both"
 podpass_ok enable --mode both --password-stdin <<<"$pw"
 assert_block "$WORK/sshd_config.orig"
@@ -24,6 +31,11 @@ grep -qx 'PermitRootLogin yes' "$WORK/block" || fail "the block has no 'PermitRo
 assert_sshd_serving "$pid"
 methods=$("$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk '$1 == "authenticationmethods" { print $2 }')
 [ "$methods" = publickey,password ] || fail "effective authenticationmethods for root is '$methods'"
+
+step "status, without --mode, judges by the block's mode: a login is possible"
+podpass_ok status --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["password_login"] is True and d["authentication_methods"] == "publickey,password" else 1)' "$WORK/last.out" ||
+    fail "status --json after enable --mode both does not report password_login true: $(cat "$WORK/last.out")"
 
 step "one factor is not enough, both are"
 login_key_fails root

@@ -2,7 +2,7 @@
 # A pod whose image deleted its host keys (as RunPod's base image does) and has no
 # /run/sshd: enable creates both, starts sshd, and both logins work.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='no-Hostkeys-pw-6604'

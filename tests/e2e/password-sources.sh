@@ -4,7 +4,7 @@
 # each, password login with that password and key login work. No source at all, with
 # stdin not a terminal: exit 64 naming the sources, nothing changed.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 make_client_key root

@@ -3,7 +3,7 @@
 # before podpass a password login as root is refused even with password authentication
 # on and a password set; after enable both password and key login work.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='prohibit-Password-pw-5519'

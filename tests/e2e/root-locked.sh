@@ -2,7 +2,7 @@
 # root's password is locked (usermod -L: a "!" in front of the hash): enable sets a usable
 # password; password login works with it (the old one does not), key login still works.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 old='root-Locked-old-pw-1187'

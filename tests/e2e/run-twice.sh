@@ -3,7 +3,7 @@
 # finds its block and changes nothing in sshd_config (byte-identical), there is exactly
 # one block, and only the second password works.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw1='run-Twice-first-pw-4410'

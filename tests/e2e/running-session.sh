@@ -3,7 +3,7 @@
 # The session lives on and finishes normally, password login works, and the listener's
 # pid is the same as before.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='running-Session-pw-3391'

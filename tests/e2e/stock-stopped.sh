@@ -2,7 +2,7 @@
 # Stock Debian sshd_config, sshd not running: enable (password on stdin) starts sshd;
 # password login and key login both work.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "${E2E_DIR:-$(dirname "$0")}/lib.sh"
+. "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
 
 pw='stock-Stopped-pw-4821'
