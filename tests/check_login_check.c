@@ -3,7 +3,6 @@
  * in-memory loader, so no files are needed). */
 #include "config.h"
 
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,47 +31,6 @@
 
 #define GOOD_DUMP DUMP("yes", "yes", "yes", "any", "")
 
-/* One file of the in-memory tree. */
-struct mem_file {
-	const char *path;
-	const char *data;
-};
-
-/* The in-memory tree a loader reads. */
-struct mem_fs {
-	const struct mem_file *files;
-	size_t n;
-};
-
-/* Sort sources by path, as glob(3) does in the C locale. */
-static int source_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct sshd_source *)a)->path,
-	    ((const struct sshd_source *)b)->path);
-}
-
-/* The loader: glob the pattern over the table with fnmatch(3), sorted. */
-static int mem_loader(void *ctx, const char *pattern, struct sshd_source **out,
-    size_t *n, char **cause)
-{
-	struct mem_fs *fs = ctx;
-	struct sshd_source *v;
-	size_t i;
-
-	(void)cause;
-	v = xcalloc(fs->n + 1, sizeof(*v));
-	*n = 0;
-	for (i = 0; i < fs->n; i++) {
-		if (fnmatch(pattern, fs->files[i].path, FNM_PATHNAME | FNM_PERIOD) != 0)
-			continue;
-		v[*n].path = xstrdup(fs->files[i].path);
-		v[*n].data = xstrdup(fs->files[i].data);
-		v[(*n)++].len = strlen(fs->files[i].data);
-	}
-	qsort(v, *n, sizeof(*v), source_cmp);
-	*out = v;
-	return 0;
-}
 
 static char *root_groups[] = { "root" };
 static char *root_wheel_groups[] = { "root", "wheel" };
@@ -80,7 +38,7 @@ static char *alice_groups[] = { "alice", "staff" };
 
 /* One check: the parsed tree, the subject and the last cause. */
 struct lc {
-	struct mem_fs fs;
+	struct test_mem_fs fs;
 	struct sshd_config cfg;
 	struct login_subject s;
 	char *cause;
@@ -88,7 +46,7 @@ struct lc {
 
 /* Parse conf as the main file (over files) and set up root, uid 0, group
  * root, mode either, with dump. */
-static void lc_init(struct lc *t, const char *conf, const struct mem_file *files,
+static void lc_init(struct lc *t, const char *conf, const struct test_mem_file *files,
     size_t nfiles, const char *dump)
 {
 	char *cause = NULL;
@@ -97,7 +55,7 @@ static void lc_init(struct lc *t, const char *conf, const struct mem_file *files
 	memset(t, 0, sizeof(*t));
 	t->fs.files = files;
 	t->fs.n = nfiles;
-	r = sshd_config_parse(MAIN, conf, strlen(conf), mem_loader, &t->fs, &t->cfg, &cause);
+	r = sshd_config_parse(MAIN, conf, strlen(conf), test_mem_loader, &t->fs, &t->cfg, &cause);
 	ck_assert_msg(r == 0, "parse failed (%d): %s", r, cause ? cause : "(no cause)");
 	ck_assert_ptr_null(cause);
 	t->s.user = "root";
@@ -112,6 +70,7 @@ static void lc_init(struct lc *t, const char *conf, const struct mem_file *files
 static void lc_free(struct lc *t)
 {
 	sshd_config_free(&t->cfg);
+	buf_free(&t->fs.asked);
 	free(t->cause);
 	t->cause = NULL;
 }
@@ -221,7 +180,7 @@ END_TEST
 
 START_TEST(test_password_off_in_included_match)
 {
-	static const struct mem_file files[] = {
+	static const struct test_mem_file files[] = {
 		{ "/etc/ssh/sshd_config.d/10-other.conf", "X11Forwarding no\n" },
 		{ DROPIN, "# root is special here\n"
 		    "Match User root\n"
@@ -244,7 +203,7 @@ END_TEST
 
 START_TEST(test_password_off_global)
 {
-	static const struct mem_file files[] = {
+	static const struct test_mem_file files[] = {
 		{ "/etc/ssh/sshd_config.d/60-cloudimg.conf", "PasswordAuthentication no\n" },
 	};
 	struct lc t;
@@ -462,7 +421,7 @@ END_TEST
 
 START_TEST(test_methods_in_match)
 {
-	static const struct mem_file files[] = {
+	static const struct test_mem_file files[] = {
 		{ DROPIN, "Match User root Address 192.0.2.0/24\n"
 		    "    AuthenticationMethods publickey\n" },
 	};
@@ -495,7 +454,7 @@ END_TEST
 
 START_TEST(test_denyusers_root)
 {
-	static const struct mem_file files[] = {
+	static const struct test_mem_file files[] = {
 		{ DROPIN, "# who may not\nDenyUsers bob root\n" },
 	};
 	struct lc t;

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "check_suites.h"
@@ -68,6 +70,39 @@ void test_write(const char *path, const char *data, size_t len)
 	ck_assert_msg(f != NULL, "cannot create %s", path);
 	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
 	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Sort sources by path, as glob(3) does in the C locale. */
+static int source_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sshd_source *)a)->path,
+	    ((const struct sshd_source *)b)->path);
+}
+
+int test_mem_loader(void *ctx, const char *pattern, struct sshd_source **out,
+    size_t *n, char **cause)
+{
+	struct test_mem_fs *fs = ctx;
+	struct sshd_source *v;
+	size_t i;
+
+	buf_printf(&fs->asked, "%s\n", pattern);
+	if (fs->fail != NULL && strcmp(pattern, fs->fail) == 0) {
+		set_cause(cause, "%s: permission denied", pattern);
+		return EX_IOERR;
+	}
+	v = xcalloc(fs->n + 1, sizeof(*v));
+	*n = 0;
+	for (i = 0; i < fs->n; i++) {
+		if (fnmatch(pattern, fs->files[i].path, FNM_PATHNAME | FNM_PERIOD) != 0)
+			continue;
+		v[*n].path = xstrdup(fs->files[i].path);
+		v[*n].data = xstrdup(fs->files[i].data);
+		v[(*n)++].len = strlen(fs->files[i].data);
+	}
+	qsort(v, *n, sizeof(*v), source_cmp);
+	*out = v;
+	return 0;
 }
 
 int main(void)

@@ -478,6 +478,8 @@ START_TEST(test_lock_waits_for_release)
 
 		free(cause);
 		shadow_unlock(cfd);
+		free(path);	/* the child's copies, so that leak checkers see none */
+		free(dir);
 		_exit(rc);
 	}
 	/* The child is retrying; released here, the lock must become the child's. */

@@ -2,7 +2,6 @@
  * files are needed), the Match helpers, the managed block and sshd -T. */
 #include "config.h"
 
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -14,70 +13,23 @@
 #define MAIN "/etc/ssh/sshd_config"
 #define FIXTURES TEST_DATA_DIR "/sshd_config"
 
-/* One file of the in-memory tree. */
-struct mem_file {
-	const char *path;
-	const char *data;
-};
-
-/* The in-memory tree a loader reads, and what it was asked for. */
-struct mem_fs {
-	const struct mem_file *files;
-	size_t n;
-	struct buf asked;		/* every pattern, one per line */
-	const char *fail;		/* a pattern to fail with EX_IOERR */
-};
-
-/* Sort sources by path, as glob(3) does in the C locale. */
-static int source_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct sshd_source *)a)->path,
-	    ((const struct sshd_source *)b)->path);
-}
-
-/* The loader: glob the pattern over the table with fnmatch(3), sorted. */
-static int mem_loader(void *ctx, const char *pattern, struct sshd_source **out,
-    size_t *n, char **cause)
-{
-	struct mem_fs *fs = ctx;
-	struct sshd_source *v;
-	size_t i;
-
-	buf_printf(&fs->asked, "%s\n", pattern);
-	if (fs->fail != NULL && strcmp(pattern, fs->fail) == 0) {
-		set_cause(cause, "%s: permission denied", pattern);
-		return EX_IOERR;
-	}
-	v = xcalloc(fs->n + 1, sizeof(*v));
-	*n = 0;
-	for (i = 0; i < fs->n; i++) {
-		if (fnmatch(pattern, fs->files[i].path, FNM_PATHNAME | FNM_PERIOD) != 0)
-			continue;
-		v[*n].path = xstrdup(fs->files[i].path);
-		v[*n].data = xstrdup(fs->files[i].data);
-		v[(*n)++].len = strlen(fs->files[i].data);
-	}
-	qsort(v, *n, sizeof(*v), source_cmp);
-	*out = v;
-	return 0;
-}
 
 /* Parse text as the main file over the given tree; must succeed. */
-static void parse_ok(struct mem_fs *fs, const char *text, struct sshd_config *cfg)
+static void parse_ok(struct test_mem_fs *fs, const char *text, struct sshd_config *cfg)
 {
 	char *cause = NULL;
-	int r = sshd_config_parse(MAIN, text, strlen(text), mem_loader, fs, cfg, &cause);
+	int r = sshd_config_parse(MAIN, text, strlen(text), test_mem_loader, fs, cfg, &cause);
 
 	ck_assert_msg(r == 0, "parse failed (%d): %s", r, cause ? cause : "(no cause)");
 	ck_assert_ptr_null(cause);
 }
 
 /* Parse text as the main file; must fail with code, cause exactly want. */
-static void parse_fails(struct mem_fs *fs, const char *text, int code, const char *want)
+static void parse_fails(struct test_mem_fs *fs, const char *text, int code, const char *want)
 {
 	struct sshd_config cfg;
 	char *cause = NULL;
-	int r = sshd_config_parse(MAIN, text, strlen(text), mem_loader, fs, &cfg, &cause);
+	int r = sshd_config_parse(MAIN, text, strlen(text), test_mem_loader, fs, &cfg, &cause);
 
 	ck_assert_int_eq(r, code);
 	ck_assert_ptr_nonnull(cause);
@@ -113,7 +65,7 @@ static void check_dir(const struct sshd_directive *d, const char *file, int line
 
 START_TEST(test_parse_keyword_forms)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "PasswordAuthentication=no\n"
@@ -140,7 +92,7 @@ END_TEST
 
 START_TEST(test_parse_only_one_equals)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	/* sshd skips a single '=': a second one is part of the argument */
@@ -163,7 +115,7 @@ END_TEST
 
 START_TEST(test_parse_quotes)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "AuthorizedKeysFile \".ssh/my keys\" .ssh/other\n"
@@ -185,10 +137,10 @@ END_TEST
 
 START_TEST(test_parse_unterminated_quote)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/sshd_config.d/10-bad.conf", "# fine\n\nBanner 'oops\n" },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 
 	parse_fails(&fs, "Port 22\n\nBanner \"/etc/issue\n", EX_CONFIG,
 	    MAIN ":3: unterminated quote");
@@ -202,7 +154,7 @@ END_TEST
 
 START_TEST(test_parse_comments)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "# PasswordAuthentication no\n"
@@ -225,7 +177,7 @@ END_TEST
 
 START_TEST(test_parse_line_endings)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "Port 22\r\n# c\r\n\r\nPasswordAuthentication no\r\nBanner \"a b\"\r\n", &cfg);
@@ -255,7 +207,7 @@ END_TEST
 
 START_TEST(test_parse_match_sections)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "Port 22\n"
@@ -279,12 +231,12 @@ END_TEST
 
 START_TEST(test_parse_match_ends_with_file)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/sshd_config.d/10-m.conf",
 		  "UsePAM yes\nMatch User bob\nPasswordAuthentication no\n" },
 		{ "/etc/ssh/sshd_config.d/20-g.conf", "PermitRootLogin no\n" },
 	};
-	struct mem_fs fs = { tree, 2, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 2, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "Include /etc/ssh/sshd_config.d/*.conf\nPort 22\n", &cfg);
@@ -304,11 +256,11 @@ END_TEST
 
 START_TEST(test_parse_include_in_match)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/in.conf",
 		  "PasswordAuthentication no\nMatch User carol\nBanner /c\n" },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "Port 22\nMatch User bob\nInclude in.conf\nX11Forwarding no\n", &cfg);
@@ -331,7 +283,7 @@ END_TEST
 
 START_TEST(test_parse_include_glob_sorted)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication no\n" },
 		{ "/etc/ssh/sshd_config.d/99-last.conf", "Banner /z\n" },
 		{ "/etc/ssh/sshd_config.d/10-first.conf", "Banner /a\n" },
@@ -339,7 +291,7 @@ START_TEST(test_parse_include_glob_sorted)
 		{ "/etc/ssh/sshd_config.d/.hidden.conf", "Banner /hidden\n" },
 		{ "/etc/ssh/sshd_config.d/sub/x.conf", "Banner /sub\n" },
 	};
-	struct mem_fs fs = { tree, 6, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 6, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "Include sshd_config.d/*.conf\n", &cfg);
@@ -360,12 +312,12 @@ END_TEST
 
 START_TEST(test_parse_include_args)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/a.conf", "Banner /a\n" },
 		{ "/etc/ssh/b.conf", "Banner /b\n" },
 		{ "/opt/c.conf", "Banner /c\n" },
 	};
-	struct mem_fs fs = { tree, 3, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 3, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 
 	/* several arguments, in order; relative ones under /etc/ssh; a
@@ -396,10 +348,10 @@ END_TEST
 
 START_TEST(test_parse_include_errors)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/x.conf", "\n\nInclude\n" },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, "/etc/ssh/secret/*.conf" };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, "/etc/ssh/secret/*.conf" };
 
 	parse_fails(&fs, "Port 22\nInclude\n", EX_CONFIG,
 	    MAIN ":2: Include without a file name");
@@ -431,9 +383,9 @@ END_TEST
 
 /* Build a chain /etc/ssh/d1.conf -> d2.conf -> ... -> dN.conf; dN has a
  * Banner and an Include that matches nothing. */
-static struct mem_file *make_chain(int n)
+static struct test_mem_file *make_chain(int n)
 {
-	struct mem_file *tree = xcalloc((size_t)n, sizeof(*tree));
+	struct test_mem_file *tree = xcalloc((size_t)n, sizeof(*tree));
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -444,7 +396,7 @@ static struct mem_file *make_chain(int n)
 	return tree;
 }
 
-static void free_chain(struct mem_file *tree, int n)
+static void free_chain(struct test_mem_file *tree, int n)
 {
 	int i;
 
@@ -457,9 +409,9 @@ static void free_chain(struct mem_file *tree, int n)
 
 START_TEST(test_parse_include_depth)
 {
-	struct mem_file *ok = make_chain(16), *deep = make_chain(17);
-	struct mem_fs fs = { ok, 16, { NULL, 0, 0 }, NULL };
-	struct mem_file loop[] = { { "/etc/ssh/self.conf", "Port 1\nInclude self.conf\n" } };
+	struct test_mem_file *ok = make_chain(16), *deep = make_chain(17);
+	struct test_mem_fs fs = { ok, 16, { NULL, 0, 0 }, NULL };
+	struct test_mem_file loop[] = { { "/etc/ssh/self.conf", "Port 1\nInclude self.conf\n" } };
 	struct sshd_config cfg;
 
 	/* 16 levels below the main file: sshd accepts that, and an Include
@@ -487,10 +439,10 @@ END_TEST
 
 START_TEST(test_first_global_debian_cloud_init)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/sshd_config.d/50-cloud-init.conf", NULL },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 	const struct sshd_directive *d;
 	char *main_text, *cloud;
@@ -520,11 +472,11 @@ END_TEST
 
 START_TEST(test_first_global_skips_match)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/m.conf", "Match User x\nPermitRootLogin no\n" },
 		{ "/etc/ssh/g.conf", "PermitRootLogin prohibit-password\n" },
 	};
-	struct mem_fs fs = { tree, 2, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 2, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 	const struct sshd_directive *d;
 
@@ -540,10 +492,10 @@ END_TEST
 
 START_TEST(test_next_in_match)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/m.conf", "PasswordAuthentication yes\nMatch User y\nPasswordAuthentication no\n" },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 	const struct sshd_directive *d;
 	size_t iter = 0;
@@ -578,7 +530,7 @@ END_TEST
 static int may_apply(const char *line, const char *user, char *const *groups,
     size_t ngroups)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 	int r;
 
@@ -652,7 +604,7 @@ END_TEST
 
 START_TEST(test_match_may_apply_not_match)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 
 	parse_ok(&fs, "User bob\n", &cfg);
@@ -733,7 +685,7 @@ END_TEST
 
 START_TEST(test_block_parses_as_intended)
 {
-	struct mem_fs fs = { 0 };
+	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
 	char *b = block_for(1, 1);
 
@@ -967,10 +919,10 @@ END_TEST
 
 START_TEST(test_block_golden_debian)
 {
-	struct mem_file tree[] = {
+	struct test_mem_file tree[] = {
 		{ "/etc/ssh/sshd_config.d/50-cloud-init.conf", "PasswordAuthentication no\n" },
 	};
-	struct mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
+	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
 	char *orig, *want, *got, *back, *block = block_for(1, 0);
 	size_t olen, wlen, glen, blen;

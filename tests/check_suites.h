@@ -4,6 +4,9 @@
 
 #include <check.h>
 
+#include "sshd_config.h"
+#include "util.h"
+
 Suite *atomic_suite(void);
 Suite *authorized_keys_suite(void);
 Suite *hash_suite(void);
@@ -22,5 +25,23 @@ void test_rmtree(const char *dir);
 char *test_read(const char *path, size_t *len);
 /* Write a whole file (mode 0644). Fails the test on error. */
 void test_write(const char *path, const char *data, size_t len);
+
+/* An in-memory file tree for sshd_config_parse's Include loader. */
+struct test_mem_file {
+	const char *path;
+	const char *data;
+};
+
+struct test_mem_fs {
+	const struct test_mem_file *files;
+	size_t n;
+	struct buf asked;	/* every pattern the loader was asked for, one per line */
+	const char *fail;	/* a pattern to fail with EX_IOERR, or NULL */
+};
+
+/* An sshd_config_loader over a struct test_mem_fs: the pattern is globbed
+ * over the table with fnmatch(3), the matches sorted by path. */
+int test_mem_loader(void *ctx, const char *pattern, struct sshd_source **out,
+    size_t *n, char **cause);
 
 #endif
