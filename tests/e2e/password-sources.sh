@@ -64,4 +64,14 @@ podpass_ok enable --encrypted --password-stdin <<<"$hash"
 [ "$(shadow_field root)" = "$hash" ] || fail "--encrypted: /etc/shadow does not hold the given hash as is"
 check_logins "$pw"
 login_password_fails root "$gen"
+
+step "a terminal: asked twice, without echo"
+command -v script >/dev/null 2>&1 || fail "script(1) (util-linux) is needed to give podpass a terminal"
+pw='sources-Prompt-pw-3060'
+# script(1) gives podpass a pseudo-terminal; the answers are typed after the prompts.
+{ sleep 1; printf '%s\n' "$pw"; sleep 0.5; printf '%s\n' "$pw"; sleep 3; } |
+    script -qec "$PODPASS enable" /dev/null >"$WORK/tty.out" 2>&1 || fail "enable on a terminal failed: $(cat "$WORK/tty.out")"
+grep -q 'Retype new password' "$WORK/tty.out" || fail "the terminal was not asked twice: $(cat "$WORK/tty.out")"
+if grep -qF -- "$pw" "$WORK/tty.out"; then fail "the password was echoed on the terminal"; fi
+check_logins "$pw"
 pass
