@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netdb.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ void change_init(struct change *c, const struct options *o)
 {
 	memset(c, 0, sizeof(*c));
 	c->o = o;
+	c->dir_lock = -1;
 	c->ctx.root = o->root;
 	c->ctx.sshd_path = o->sshd_path;
 	c->ctx.config_path = o->sshd_config;
@@ -101,9 +104,45 @@ void change_add_file(struct change *c, struct planned_file *f)
 	c->files[c->nfiles++] = f;
 }
 
+/* Serialize podpass runs that change sshd_config: an flock on the directory
+ * that holds it (not on the file, which a commit replaces), waiting up to
+ * CHANGE_LOCK_TIMEOUT_MS. */
+static int lock_config_dir(struct change *c)
+{
+	char *full = change_real_path(c, c->o->sshd_config), *slash;
+	int rc = 0, waited;
+
+	slash = strrchr(full, '/');
+	if (slash != NULL)
+		slash[slash == full ? 1 : 0] = '\0';
+	c->dir_lock = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->dir_lock < 0) {
+		set_cause(&c->cause, "%s: %s", full, strerror(errno));
+		free(full);
+		return EX_NOINPUT;
+	}
+	for (waited = 0; flock(c->dir_lock, LOCK_EX | LOCK_NB) != 0; waited += 50) {
+		if (errno != EWOULDBLOCK || waited >= CHANGE_LOCK_TIMEOUT_MS) {
+			set_cause(&c->cause, "%s is locked by another podpass run for more than "
+			    "%d s; nothing was changed", full, CHANGE_LOCK_TIMEOUT_MS / 1000);
+			rc = EX_TEMPFAIL;
+			break;
+		}
+		if (waited == 0)
+			log_info("waiting for another podpass run to finish");
+		usleep(50 * 1000);
+	}
+	free(full);
+	return rc;
+}
+
 int change_read_config(struct change *c)
 {
-	int rc = change_read_file(c, &c->config, c->o->sshd_config, 0);
+	int rc;
+
+	if (c->o->command != CMD_STATUS && (rc = lock_config_dir(c)) != 0)
+		return rc;
+	rc = change_read_file(c, &c->config, c->o->sshd_config, 0);
 
 	if (rc == EX_NOINPUT)
 		set_cause(&c->cause, "%s: missing (is openssh-server installed?)",
@@ -632,6 +671,8 @@ void change_free(struct change *c)
 	free(c->old_dump);
 	free(c->pidfile);
 	sshd_listener_free(&c->running);
+	if (c->dir_lock >= 0)
+		close(c->dir_lock);
 	free(c->workdir);
 	free(c->candidate);
 	free(c->hostkey);

@@ -56,6 +56,7 @@ struct change {
 	int need_host_keys;
 	int committed;
 	int no_start;		/* a stopped sshd stays stopped (disable) */
+	int dir_lock;		/* fd holding the flock on sshd_config's directory, or -1 */
 	char *cause;
 };
 
@@ -81,7 +82,9 @@ void planned_file_free(struct planned_file *f);
 int planned_file_changes(const struct planned_file *f);
 
 /* Plan the main sshd_config: read it into c->config (new text to be set by
- * the caller before change_check_sshd). */
+ * the caller before change_check_sshd). enable and disable first take an
+ * flock on its directory, held until change_free, so that podpass runs
+ * never interleave. */
 int change_read_config(struct change *c);
 
 /* With c->config.new set: make the work dir, parse the candidate tree,

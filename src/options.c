@@ -472,24 +472,32 @@ static int read_trusted_file(const char *path, int must_exist, char **text,
 	return 0;
 }
 
-int options_read_file(const struct options *cli, struct options *file, char **cause)
+/* A trusted config file's text into *file: section [podpass], one error at most. */
+int options_parse_ini_text(const char *text, const char *path, struct options *file,
+    char **cause)
 {
-	const char *logical = cli->config_file ? cli->config_file : OPTIONS_DEFAULT_CONFIG;
-	char *path = path_under_root(cli->root, logical), *text = NULL;
 	struct ini_ctx ctx = { file, path, NULL };
-	int rc, line;
+	int rc = 0, line;
 
-	rc = read_trusted_file(path, cli->config_file != NULL, &text, cause);
-	if (rc != 0 || text == NULL)
-		goto out;
 	line = ini_parse_string(text, ini_on_key, &ctx);
 	if (line != 0 || ctx.cause != NULL) {
 		set_cause(cause, "%s:%d: %s", path, line, ctx.cause ? ctx.cause :
 		    "not a valid line (expected '[podpass]' or 'key = value')");
 		rc = EX_CONFIG;
 	}
-out:
 	free(ctx.cause);
+	return rc;
+}
+
+int options_read_file(const struct options *cli, struct options *file, char **cause)
+{
+	const char *logical = cli->config_file ? cli->config_file : OPTIONS_DEFAULT_CONFIG;
+	char *path = path_under_root(cli->root, logical), *text = NULL;
+	int rc;
+
+	rc = read_trusted_file(path, cli->config_file != NULL, &text, cause);
+	if (rc == 0 && text != NULL)
+		rc = options_parse_ini_text(text, path, file, cause);
 	free(text);
 	free(path);
 	return rc;

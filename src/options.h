@@ -51,6 +51,13 @@ int options_parse_argv(struct options *o, int argc, char **argv, char **cause);
  * EX_CONFIG; unknown keys and bad values give EX_CONFIG "FILE:LINE: ...". */
 int options_read_file(const struct options *cli, struct options *file, char **cause);
 
+/* The text of a config file (NUL-terminated) into *file, as
+ * options_read_file reads it once the file is trusted; path names the file
+ * in messages. Memory only. Returns 0 or EX_CONFIG with *cause
+ * "PATH:LINE: ...". */
+int options_parse_ini_text(const char *text, const char *path, struct options *file,
+    char **cause);
+
 /* Read PODPASS_USER, PODPASS_MODE, PODPASS_RESTART, PODPASS_SSHD_CONFIG,
  * PODPASS_MIN_LENGTH, PODPASS_METHOD, PODPASS_IMPORT_KEYS into *env.
  * EX_USAGE on a bad value. */

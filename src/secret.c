@@ -139,14 +139,17 @@ int secret_read_file(const char *path, struct secret *s, char **cause)
 	return rc;
 }
 
-/* Wipe the value of an environment variable in place, then remove it. */
+/* Wipe an environment variable ("NAME=value", name and value) in place,
+ * then remove it: the bytes in the process's original environment block,
+ * which /proc/PID/environ shows, are zeroed too. */
 static void scrub_var(const char *name)
 {
+	size_t nl = strlen(name);
 	char *v = getenv(name);
 
+	unsetenv(name);		/* the C library keeps the string itself; wipe it after */
 	if (v != NULL)
-		explicit_bzero(v, strlen(v));
-	unsetenv(name);
+		explicit_bzero(v - nl - 1, nl + 1 + strlen(v));
 }
 
 void secret_scrub_env(void)
@@ -171,8 +174,7 @@ int secret_take_env(const char *name, struct secret *s, char **cause)
 	secret_alloc(s);
 	memcpy(s->buf, v, n);
 	s->len = n;
-	explicit_bzero(v, n);
-	unsetenv(name);
+	scrub_var(name);
 	if (n == 0) {
 		secret_free(s);
 		set_cause(cause, "%s is set but empty", name);
