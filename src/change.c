@@ -136,6 +136,16 @@ static int lock_config_dir(struct change *c)
 	return rc;
 }
 
+/* 1 when f's resolved path is the path it was asked for. */
+static int is_same_path(const struct change *c, const struct planned_file *f)
+{
+	char *full = change_real_path(c, f->name);
+	int same = strcmp(full, f->path) == 0;
+
+	free(full);
+	return same;
+}
+
 int change_read_config(struct change *c)
 {
 	int rc;
@@ -144,7 +154,10 @@ int change_read_config(struct change *c)
 		return rc;
 	rc = change_read_file(c, &c->config, c->o->sshd_config, 0);
 
-	if (rc == EX_NOINPUT)
+	if (rc == EX_NOINPUT && c->config.path != NULL && !is_same_path(c, &c->config))
+		set_cause(&c->cause, "%s: a symbolic link to %s, which is missing",
+		    c->o->sshd_config, c->config.path);
+	else if (rc == EX_NOINPUT)
 		set_cause(&c->cause, "%s: missing (is openssh-server installed?)",
 		    c->o->sshd_config);
 	return rc;
@@ -199,10 +212,12 @@ static void remove_workdir(struct change *c)
 		log_warn("cannot remove %s: %s", c->workdir, strerror(errno));
 }
 
-/* Parse the candidate tree (the new main file plus what it includes). */
+/* Parse the current tree (the main file as it is, plus what it includes):
+ * its line numbers are the ones the user sees, for messages that name what
+ * blocks. The candidate itself is judged by sshd. */
 static int parse_candidate(struct change *c)
 {
-	return sshd_config_parse(c->o->sshd_config, c->config.new, c->config.newlen,
+	return sshd_config_parse(c->o->sshd_config, c->config.old, c->config.oldlen,
 	    sshd_files_loader, (void *)c->o->root, &c->parsed, &c->cause);
 }
 

@@ -228,6 +228,11 @@ static int check_method(const char *hash, char **cause)
 		return 0;
 	case CRYPT_SALT_METHOD_LEGACY:
 	case CRYPT_SALT_TOO_CHEAP:
+		if (hash[0] != '$' && hash[0] != '_' && strlen(hash) != 13) {
+			set_cause(cause, "not a crypt(5) hash (with --encrypted the secret must be "
+			    "a hash such as $y$... or $6$...; leave --encrypted out for a password)");
+			break;
+		}
 		set_cause(cause, "the hash method is legacy/weak (DES, MD5, sha256crypt and the "
 		    "like are refused); use yescrypt or sha512");
 		break;

@@ -149,8 +149,12 @@ int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
 	int rc;
 
 	*added = 0;
-	if ((rc = collect_keys(&keys, &n, cause)) != 0 || n == 0)
+	if ((rc = collect_keys(&keys, &n, cause)) != 0)
 		return rc;
+	if (n == 0) {	/* a variable with no key (PUBLIC_KEY=null) still got an array */
+		free(keys);
+		return 0;
+	}
 	if (!home_exists(c, a)) {
 		log_warn("'%s' has no home directory (%s): the key(s) from the environment "
 		    "are not added", a->user, a->pw.home);

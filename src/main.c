@@ -3,6 +3,7 @@
  * exit codes; it is the only place that exits. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,19 @@ static void sanitise_stdfd(void)
 		fcntl(fd, F_SETFD, 0);
 	if (fd > 2)
 		close(fd);
+}
+
+/* Standard output that never reached its reader (a full disk, a closed pipe:
+ * SIGPIPE is ignored) is an error, not a success: exit 74. */
+static int flush_stdout(int rc)
+{
+	int err = fflush(stdout) != 0 ? errno : 0;
+
+	if (err == 0 && !ferror(stdout))
+		return rc;
+	log_error("cannot write to standard output%s%s", err != 0 ? ": " : "",
+	    err != 0 ? strerror(err) : "");
+	return rc == 0 ? EX_IOERR : rc;
 }
 
 /* Run the chosen command. */
@@ -91,7 +105,7 @@ int main(int argc, char **argv)
 	}
 	if (o.verbosity >= 0)
 		log_set_level(o.verbosity);
-	rc = dispatch(&o);
+	rc = flush_stdout(dispatch(&o));
 	secret_scrub_env();
 	options_free(&o);
 	return rc;

@@ -209,21 +209,52 @@ static int takes_next_value(const char *arg)
 	return 0;
 }
 
+/* Walk a short-option cluster (-qv, -uUSER, -pSECRET): the offending letter
+ * when it holds one podpass does not know, else 0. Text after -u or -c is
+ * their value. */
+static char short_cluster_unknown(const char *arg)
+{
+	const char *p;
+
+	for (p = arg + 1; *p != '\0'; p++) {
+		if (*p == 'q' || *p == 'v')
+			continue;
+		if (*p == 'u' || *p == 'c')
+			return 0;
+		return *p;
+	}
+	return 0;
+}
+
 /* 1 when arg looks like an attempt to give the password on the command line. */
 static int looks_like_password_option(const char *arg)
 {
-	if (arg[0] == '-' && arg[1] != '-' && strchr(arg, 'p') != NULL)
-		return 1;	/* -p, -pSECRET, -qpSECRET: podpass has no -p */
+	if (arg[0] == '-' && arg[1] != '-')
+		return short_cluster_unknown(arg) == 'p';	/* podpass has no -p */
 	if (strncmp(arg, "--pass", 6) != 0 || strcmp(arg, "--password-stdin") == 0)
 		return 0;
 	return strcmp(arg, "--password-file") != 0 &&
 	    strncmp(arg, "--password-file=", 16) != 0;
 }
 
-/* Refuse -pSECRET, --password SECRET, --password=SECRET and the like before
- * getopt sees them, wiping them (and a following value) from argv. */
+/* The message for a short option podpass does not know; the text glued to
+ * it (-xSECRET) is wiped, never repeated. */
+static int unknown_short_option(char *arg, char bad, char **cause)
+{
+	char *at = strchr(arg + 1, bad);
+
+	set_cause(cause, "unknown option '-%c' (see podpass --help)", bad);
+	if (at != NULL && at[1] != '\0')
+		wipe_arg(at + 1);
+	return EX_USAGE;
+}
+
+/* Refuse -pSECRET, --password SECRET, --password=SECRET and the like, and
+ * short options podpass does not know, before getopt sees them, wiping them
+ * (and a following value) from argv. */
 static int refuse_password_args(int argc, char **argv, int first, char **cause)
 {
+	char bad;
 	int i;
 
 	for (i = first; i < argc; i++) {
@@ -233,8 +264,12 @@ static int refuse_password_args(int argc, char **argv, int first, char **cause)
 			i++;
 			continue;
 		}
-		if (!looks_like_password_option(argv[i]))
+		if (!looks_like_password_option(argv[i])) {
+			if (argv[i][0] == '-' && argv[i][1] != '-' && argv[i][1] != '\0' &&
+			    (bad = short_cluster_unknown(argv[i])) != 0)
+				return unknown_short_option(argv[i], bad, cause);
 			continue;
+		}
 		if (strchr(argv[i], '=') == NULL && argv[i][1] == '-' && i + 1 < argc &&
 		    argv[i + 1][0] != '-')
 			wipe_arg(argv[i + 1]);
@@ -603,7 +638,7 @@ static int options_check(const struct options *o, char **cause)
 	const char *prefix;
 	int rc;
 
-	if ((rc = user_name_check(o->user, cause)) != 0)
+	if (user_name_check(o->user, cause) != 0)
 		return EX_USAGE;
 	if (o->sshd_config[0] != '/' || o->sshd_path[0] != '/' || o->root[0] != '/') {
 		set_cause(cause, "--sshd-config, --sshd and --root take absolute paths");

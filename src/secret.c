@@ -104,7 +104,9 @@ int secret_read_fd(int fd, struct secret *s, char **cause)
 	int rc;
 
 	secret_alloc(s);
-	rc = secret_read_until_eol(fd, s, "standard input", 1, cause);
+	/* From a terminal, the line the user typed; from a pipe or a file, all
+	 * of it, so that a second line is refused rather than ignored. */
+	rc = secret_read_until_eol(fd, s, "standard input", isatty(fd), cause);
 	if (rc == 0)
 		rc = secret_finish_line(s, "standard input", cause);
 	if (rc != 0)

@@ -18,10 +18,10 @@ struct secret {
 	size_t cap;
 };
 
-/* One line from fd (standard input), read up to its newline and no
- * further: the line ending ("\n" or "\r\n") is dropped; a NUL byte, an
- * empty line or more than SECRET_MAX bytes is refused (EX_DATAERR or
- * EX_NOINPUT). */
+/* One line from fd (standard input): from a terminal up to its newline,
+ * otherwise to the end, where a second line is refused. The line ending
+ * ("\n" or "\r\n") is dropped; a NUL byte, an empty line or more than
+ * SECRET_MAX bytes is refused (EX_DATAERR or EX_NOINPUT). */
 int secret_read_fd(int fd, struct secret *s, char **cause);
 /* The whole file, which must hold exactly one line (EX_NOINPUT when missing
  * or empty). */

@@ -166,6 +166,33 @@ static void rtrim(char *s)
 		s[--n] = '\0';
 }
 
+#define MESSAGE_LINES 5
+
+/* sshd's error output made fit for one message: carriage returns dropped,
+ * at most MESSAGE_LINES lines, and how many more there were. */
+static void shorten_message(char *s)
+{
+	char *r, *w, *cut = NULL;
+	int lines = 0, more = 0;
+
+	for (r = w = s; *r != '\0'; r++) {
+		if (*r == '\r')
+			continue;
+		if (*r == '\n' && ++lines == MESSAGE_LINES && cut == NULL)
+			cut = w;
+		if (*r == '\n' && lines > MESSAGE_LINES)
+			more++;
+		*w++ = *r;
+	}
+	*w = '\0';
+	rtrim(s);
+	if (cut != NULL && (size_t)(cut - s) < strlen(s)) {
+		more += 1;
+		snprintf(cut, (size_t)(w - cut) + 1 > 40 ? 40 : (size_t)(w - cut) + 1,
+		    "\n(%d more lines)", more);
+	}
+}
+
 int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
     char *const *extra, size_t nextra, const char *spec, char **dump, char **cause)
 {
@@ -189,7 +216,7 @@ int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *h
 	if ((rc = sshd_run(ctx->root, argv, &out, &err, &status, cause)) != 0)
 		return rc;
 	if (status != 0) {
-		rtrim(err);
+		shorten_message(err);
 		set_cause(cause, "sshd rejects the configuration: %s", *err ? err :
 		    "(no message)");
 		free(out);
@@ -740,10 +767,9 @@ static int systemd_runs(const struct sshd_ctx *ctx)
 static int start_with_systemd(char **cause)
 {
 	char *argv[] = { "/bin/systemctl", "start", "ssh.service", NULL };
-	int rc;
 
 	log_verbose("starting sshd with systemctl");
-	if ((rc = run_checked("/", argv, "systemctl start ssh.service", cause)) == 0)
+	if (run_checked("/", argv, "systemctl start ssh.service", cause) == 0)
 		return 0;
 	argv[2] = "sshd.service";
 	return run_checked("/", argv, "systemctl start sshd.service", cause) == 0 ? 0 :

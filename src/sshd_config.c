@@ -43,6 +43,19 @@ struct split_line {
 static int parse_file(struct parse_state *, const char *, const char *, size_t,
     int, long, char **);
 
+/* How many newlines the first len bytes of data hold. */
+static int count_lines(const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	int n = 0;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /* Free what a loader returned. */
 void sshd_sources_free(struct sshd_source *files, size_t n)
 {
@@ -317,6 +330,11 @@ static int parse_file(struct parse_state *st, const char *path, const char *data
 	int lineno = 0, r = 0;
 	char *line;
 
+	if ((nl = memchr(data, '\0', len)) != NULL) {
+		set_cause(cause, "%s:%d: a NUL byte: not a text file", path,
+		    count_lines(data, (size_t)(nl - data)) + 1);
+		return EX_CONFIG;
+	}
 	fs.file = add_file(st->cfg, path);
 	fs.depth = depth;
 	fs.outer = fs.section = outer;

@@ -293,6 +293,8 @@ START_TEST(test_validate_refuses_methods)
 	must_refuse("_J9..CCCCCERsL.GbJ12", "legacy/weak");
 	must_refuse("$9$x$y", "unknown or disabled method");
 	must_refuse("$argh$x$y", "unknown or disabled method");
+	/* A plain password given with --encrypted is told apart from a hash. */
+	must_refuse("MyPlainPassword1", "leave --encrypted out");
 	ck_assert_int_eq(hash_validate("garbage", &cause), EX_DATAERR);
 	ck_assert_ptr_nonnull(cause);
 	free(cause);

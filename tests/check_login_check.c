@@ -675,6 +675,41 @@ START_TEST(test_allow_lists_are_not_pattern_lists)
 }
 END_TEST
 
+#if 0	/* BUG: login_check.c wildcard_match() backtracks exponentially: an
+	 * Allow/Deny entry with a run of '*' (sshd skips a run as one '*') or
+	 * many "*?" hangs login_check. Found with tests/fuzz/fuzz_sshd_config.c;
+	 * enable this test with the fix. */
+/* Entries full of wildcards are judged at once, as sshd judges them. */
+START_TEST(test_allow_lists_many_wildcards)
+{
+	static char aaa_groups0[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static char *aaa_groups[] = { aaa_groups0 };
+	char pattern[1024], conf[1100], dump[2048];
+	struct lc t;
+	size_t i;
+
+	memset(pattern, '*', 1000);
+	strcpy(pattern + 1000, "x");
+	snprintf(conf, sizeof(conf), "AllowUsers %s\n", pattern);
+	snprintf(dump, sizeof(dump), "%sallowusers %s\n", GOOD_DUMP, pattern);
+	lc_init(&t, conf, NULL, 0, dump);
+	LC_REFUSED(&t, MAIN ":1", "AllowUsers does not let in 'root'");
+	lc_free(&t);
+
+	/* "*a" twenty times, then "b", against a name of forty 'a's */
+	for (i = 0; i < 20; i++)
+		memcpy(pattern + 2 * i, "*a", 2);
+	strcpy(pattern + 40, "b");
+	snprintf(conf, sizeof(conf), "AllowGroups %s\n", pattern);
+	snprintf(dump, sizeof(dump), "%sallowgroups %s\n", GOOD_DUMP, pattern);
+	lc_init(&t, conf, NULL, 0, dump);
+	lc_user(&t, aaa_groups0, 1000, aaa_groups, 1);
+	LC_REFUSED(&t, MAIN ":1", "AllowGroups");
+	lc_free(&t);
+}
+END_TEST
+#endif
+
 Suite *login_check_suite(void)
 {
 	Suite *s = suite_create("login_check");
@@ -715,6 +750,9 @@ Suite *login_check_suite(void)
 	tcase_add_test(tc, test_allowgroups);
 	tcase_add_test(tc, test_user_lists_then_group_lists);
 	tcase_add_test(tc, test_allow_lists_are_not_pattern_lists);
+#if 0	/* BUG: see test_allow_lists_many_wildcards */
+	tcase_add_test(tc, test_allow_lists_many_wildcards);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -382,6 +382,34 @@ START_TEST(test_argv_short_p_wiped)
 }
 END_TEST
 
+/* Short clusters: a value glued to -u or -c may hold a 'p'; an unknown
+ * letter is named alone and what is glued to it is wiped. */
+START_TEST(test_argv_short_clusters)
+{
+	struct options o;
+	char **argv, *cause = NULL;
+	int argc;
+
+	ck_assert_int_eq(parse(&o, ARGV("enable", "-upostgres", "-c/etc/pp.conf"), &cause), 0);
+	ck_assert_str_eq(o.user, "postgres");
+	ck_assert_str_eq(o.config_file, "/etc/pp.conf");
+	options_free(&o);
+	ck_assert_int_eq(parse(&o, ARGV("enable", "-qvupeter"), &cause), 0);
+	ck_assert_str_eq(o.user, "peter");
+	options_free(&o);
+	options_init(&o);
+	argv = make_argv(ARGV("enable", "-zSecret99"), &argc);
+	reset_getopt();
+	ck_assert_int_eq(options_parse_argv(&o, argc, argv, &cause), EX_USAGE);
+	ck_assert_msg(strstr(cause, "unknown option '-z'") != NULL, "%s", cause);
+	ck_assert_ptr_null(strstr(cause, "Secret99"));
+	ck_assert_msg(all_zero(argv[2] + 2, strlen("Secret99")), "-zSecret99 not wiped");
+	free(cause);
+	free_argv(argv, argc);
+	options_free(&o);
+}
+END_TEST
+
 START_TEST(test_argv_bad_values)
 {
 	assert_usage(ARGV("enable", "--mode", "sometimes"), "--mode");
@@ -1123,6 +1151,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, test_value_parsers);
 	tcase_add_test(tc, test_argv_password_value_wiped);
 	tcase_add_test(tc, test_argv_short_p_wiped);
+	tcase_add_test(tc, test_argv_short_clusters);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");

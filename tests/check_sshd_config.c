@@ -144,6 +144,16 @@ START_TEST(test_parse_unterminated_quote)
 
 	parse_fails(&fs, "Port 22\n\nBanner \"/etc/issue\n", EX_CONFIG,
 	    MAIN ":3: unterminated quote");
+	{
+		static const char nul_text[] = "Port 22\nPermitRootLogin no\0 junk\n";
+		struct sshd_config cfg;
+		char *cause = NULL;
+
+		ck_assert_int_eq(sshd_config_parse(MAIN, nul_text, sizeof(nul_text) - 1,
+		    test_mem_loader, &fs, &cfg, &cause), EX_CONFIG);
+		ck_assert_str_eq(cause, MAIN ":2: a NUL byte: not a text file");
+		free(cause);
+	}
 	parse_fails(&fs, "\"PasswordAuthentication yes\n", EX_CONFIG,
 	    MAIN ":1: unterminated quote");
 	parse_fails(&fs, "Include sshd_config.d/*.conf\n", EX_CONFIG,
