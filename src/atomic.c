@@ -191,8 +191,7 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* fsync the directory that holds path. */
-static int fsync_dir_of(const char *path)
+int atomic_fsync_dir(const char *path)
 {
 	char *copy = xstrdup(path);
 	int fd, rc = -1;
@@ -293,7 +292,7 @@ int atomic_replace(const char *path, const char *data, size_t len,
 		return EX_CANTCREAT;
 	}
 	free(tmp);
-	if (fsync_dir_of(path) != 0) {
+	if (atomic_fsync_dir(path) != 0) {
 		set_cause(cause, "%s: fsync of its directory: %s", path, strerror(errno));
 		return EX_IOERR;
 	}

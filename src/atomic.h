@@ -39,4 +39,7 @@ char *atomic_resolve(const char *root, const char *path, char **cause);
 int atomic_replace(const char *path, const char *data, size_t len,
     const struct stat *like, char **cause);
 
+/* fsync the directory that holds path; 0 or -1. */
+int atomic_fsync_dir(const char *path);
+
 #endif

@@ -64,6 +64,9 @@ void planned_file_free(struct planned_file *f)
 	}
 	free(f->path);
 	free(f->name);
+	if (f->orig_link != NULL)
+		unlink(f->orig_link);
+	free(f->orig_link);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -430,9 +433,37 @@ static int commit_file(struct change *c, struct planned_file *f)
 	}
 	if (f->make_parent && !f->exists && (rc = make_parent_dir(c, f)) != 0)
 		return rc;
+	if (f->exists && f->orig_link == NULL) {
+		f->orig_link = xasprintf("%s.podpass-orig", f->path);
+		unlink(f->orig_link);
+		if (link(f->path, f->orig_link) != 0) {
+			free(f->orig_link);
+			f->orig_link = NULL;
+		}
+	}
 	f->touched = 1;
 	log_verbose("writing %s", f->name);
 	return atomic_replace(f->path, f->new, f->newlen, &f->st, &c->cause);
+}
+
+/* Put the original file back under its name from the hard link made at
+ * the commit: no data is written, so this works on a full disk. 0 on
+ * success; -1 when there is no such link or it is the same inode (the file
+ * was rewritten in place: a bind mount). */
+static int relink_original(struct planned_file *f)
+{
+	struct stat now, orig;
+
+	if (f->orig_link == NULL || stat(f->orig_link, &orig) != 0)
+		return -1;
+	if (stat(f->path, &now) == 0 && now.st_ino == orig.st_ino && now.st_dev == orig.st_dev)
+		return -1;
+	if (rename(f->orig_link, f->path) != 0)
+		return -1;
+	atomic_fsync_dir(f->path);
+	free(f->orig_link);
+	f->orig_link = NULL;
+	return 0;
 }
 
 /* Remove the directory make_parent_dir created. */
@@ -451,24 +482,26 @@ static void remove_parent_dir(struct planned_file *f)
 
 /* Put one file back as it was (remove it if it was not there); errors are
  * reported, not returned. */
-static void restore_file(struct planned_file *f)
+static int restore_file(struct planned_file *f)
 {
 	char *cause = NULL;
 
 	if (!f->touched && !f->made_parent)
-		return;
+		return 0;
 	if (!f->exists) {
 		if (unlink(f->path) != 0 && errno != ENOENT)
 			log_error("could not remove %s: %s", f->name, strerror(errno));
 		if (f->made_parent)
 			remove_parent_dir(f);
-	} else if (atomic_replace(f->path, f->old, f->oldlen, &f->st, &cause) != 0) {
+	} else if (relink_original(f) != 0 &&
+	    atomic_replace(f->path, f->old, f->oldlen, &f->st, &cause) != 0) {
 		log_error("could not restore %s: %s", f->name, cause);
 		free(cause);
-		return;
+		return -1;
 	}
 	f->touched = 0;
 	log_info("restored %s", f->name);
+	return 0;
 }
 
 /* Reload or start sshd as the restart mode asks. */
@@ -503,15 +536,26 @@ static void rollback(struct change *c, int was_running)
 	char *cause = NULL;
 	pid_t pid = 0;
 	size_t i;
+	int failed = 0;
 
 	log_error("rolling back: every file goes back as it was");
 	for (i = c->nfiles; i-- > 0; )
-		restore_file(c->files[i]);
+		failed |= restore_file(c->files[i]) != 0;
 	if (c->o->restart == RESTART_NONE)
 		return;
-	if (sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, &cause) == 0)
+	if (failed) {
+		log_error("sshd is left as it is: a file could not be restored, so a reload "
+		    "could give it settings nobody asked for; fix the error above, then "
+		    "run podpass again");
+		return;
+	}
+	if (was_running && sshd_wait_listener(c->listener, c->listen.port,
+	    CHANGE_SSHD_TIMEOUT_MS) == 0)
+		pid = c->listener;	/* the same listener, maybe still restarting */
+	else if (sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, &cause) == 0) {
 		pid = now.pid;
-	sshd_listener_free(&now);
+		sshd_listener_free(&now);
+	}
 	if (!was_running) {
 		if (pid != 0 && sshd_stop(pid, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
 			log_info("the sshd podpass started is stopped again, as it was before");

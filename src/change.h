@@ -34,6 +34,7 @@ struct planned_file {
 	int touched;		/* a write was attempted: restore on rollback */
 	int make_parent;	/* create the missing parent directory (0700, owned by st) */
 	int made_parent;	/* it was created: remove it on rollback */
+	char *orig_link;	/* a hard link to the file as it was, from the commit on */
 };
 
 struct change {

@@ -110,19 +110,24 @@ static char *find_list_directive(const struct login_subject *s, const char *keyw
  * first n bytes of pattern, nothing else (no lists, no '!'). */
 static int wildcard_match(const char *s, const char *pattern, size_t n)
 {
-	if (n == 0)
-		return *s == '\0';
-	if (*pattern == '*') {
-		for (;; s++) {
-			if (wildcard_match(s, pattern + 1, n - 1))
-				return 1;
-			if (*s == '\0')
-				return 0;
-		}
+	const char *p = pattern, *pend = pattern + n, *star = NULL, *retry = NULL;
+
+	while (*s != '\0') {
+		if (p < pend && *p == '*') {
+			star = ++p;
+			retry = s;
+		} else if (p < pend && (*p == '?' || *p == *s)) {
+			s++;
+			p++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++retry;
+		} else
+			return 0;
 	}
-	if (*s == '\0' || (*pattern != '?' && *pattern != *s))
-		return 0;
-	return wildcard_match(s + 1, pattern + 1, n - 1);
+	while (p < pend && *p == '*')
+		p++;
+	return p == pend;
 }
 
 /* 1 when a host part of "user@host" covers every client. */

@@ -742,6 +742,20 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 	return EX_UNAVAILABLE;
 }
 
+int sshd_wait_listener(pid_t pid, int port, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (pid > 0 && now_ms() < deadline) {
+		if (kill(pid, 0) != 0 || !is_listener(pid))
+			return -1;
+		if (holds_listen_socket(pid, port))
+			return 0;
+		sleep_ms(POLL_STEP_MS);
+	}
+	return -1;
+}
+
 int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause)
 {
 	unsigned long old[16];

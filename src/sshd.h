@@ -88,6 +88,11 @@ void sshd_listener_free(struct sshd_listener *l);
  * namespace (IPv4 and IPv6). Returns how many were found, at most max. */
 size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max);
 
+/* Wait until pid, an sshd listener that may be restarting itself after a
+ * SIGHUP, listens on port again. 0 then; -1 when it is gone or the time
+ * is up. */
+int sshd_wait_listener(pid_t pid, int port, int timeout_ms);
+
 /* Send SIGHUP to the listener and wait until it listens again on new
  * sockets and answers with its banner. */
 int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause);

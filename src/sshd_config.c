@@ -417,12 +417,12 @@ static int match_pattern(const char *s, const char *pat, size_t patlen)
 	const char *star = NULL, *retry = NULL, *pend = pat + patlen;
 
 	while (*s != '\0') {
-		if (pat < pend && (*pat == '?' || *pat == *s)) {
-			s++;
-			pat++;
-		} else if (pat < pend && *pat == '*') {
+		if (pat < pend && *pat == '*') {	/* a wildcard, even against a '*' in s */
 			star = ++pat;
 			retry = s;
+		} else if (pat < pend && (*pat == '?' || *pat == *s)) {
+			s++;
+			pat++;
 		} else if (star != NULL) {
 			pat = star;
 			s = ++retry;

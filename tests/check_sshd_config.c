@@ -650,6 +650,20 @@ START_TEST(test_pattern_list)
 }
 END_TEST
 
+/* A '*' in the pattern is a wildcard even where the name has a '*' too
+ * (found by tests/fuzz/fuzz_sshd_config.c: "**" did not match "*"). */
+START_TEST(test_pattern_list_star_in_name)
+{
+	ck_assert_int_eq(sshd_match_pattern_list("**", "*"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("*a", "*"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("*ab", "*b"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("x*ab", "x*b"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("a*b", "a*"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("?*", "*?"), 1);
+	ck_assert_int_eq(sshd_match_pattern_list("*a", "*b"), 0);
+}
+END_TEST
+
 START_TEST(test_pattern_list_too_long)
 {
 	char *pat = xmalloc(1100);
@@ -1082,6 +1096,7 @@ Suite *sshd_config_suite(void)
 	tcase_add_test(tc, test_match_may_apply_other);
 	tcase_add_test(tc, test_match_may_apply_not_match);
 	tcase_add_test(tc, test_pattern_list);
+	tcase_add_test(tc, test_pattern_list_star_in_name);
 	tcase_add_test(tc, test_pattern_list_too_long);
 	suite_add_tcase(s, tc);
 

@@ -52,11 +52,21 @@ PODPASS_PASSWORD=$pw "$PODPASS" enable --password-stdin <"$WORK/fifo" >"$WORK/w.
 ppid=$!
 exec 3>"$WORK/fifo"
 i=0
-until [ "$(awk '/^VmLck:/ { print $2 }' "/proc/$ppid/status" 2>/dev/null || echo 0)" -gt 0 ]; do
-    i=$((i + 1))
-    [ "$i" -lt 100 ] || fail "podpass never locked memory for the password (VmLck stays 0)"
-    sleep 0.05
-done
+if grep -qa __asan_init "$PODPASS"; then
+    # An ASan build (configure --enable-sanitizers) cannot lock memory: ASan's mlock
+    # does nothing. There, wait until podpass blocks reading the fifo instead.
+    until case $(cat "/proc/$ppid/wchan" 2>/dev/null) in *pipe_read) true ;; *) false ;; esac; do
+        i=$((i + 1))
+        [ "$i" -lt 200 ] || fail "podpass never waited for the password on the fifo"
+        sleep 0.05
+    done
+else
+    until [ "$(awk '/^VmLck:/ { print $2 }' "/proc/$ppid/status" 2>/dev/null || echo 0)" -gt 0 ]; do
+        i=$((i + 1))
+        [ "$i" -lt 100 ] || fail "podpass never locked memory for the password (VmLck stays 0)"
+        sleep 0.05
+    done
+fi
 if tr '\0' '\n' <"/proc/$ppid/environ" | grep -q -e PODPASS_PASSWORD -e "$pw"; then
     fail "the password is still in /proc/$ppid/environ while podpass runs"
 fi
