@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "account.h"
 #include "atomic.h"
@@ -115,6 +116,11 @@ int account_read_shadow(struct change *c, struct account *a, char **cause)
 	if (rc == EX_NOUSER)
 		set_cause(cause, "/etc/shadow has no entry for '%s' (run pwconv?)", a->user);
 	return rc;
+}
+
+long account_today(char **cause)
+{
+	return shadow_days(getenv("SOURCE_DATE_EPOCH"), (long)time(NULL), cause);
 }
 
 int account_plan_hash(struct account *a, const char *hash, long today, char **cause)

@@ -31,6 +31,11 @@ int account_lookup(struct change *c, struct account *a, char **cause);
  * when there is none). */
 int account_read_shadow(struct change *c, struct account *a, char **cause);
 
+/* Today in days for the lastchg field: from SOURCE_DATE_EPOCH when set
+ * (reproducible image builds), else the clock; never 0. -1 with *cause when
+ * SOURCE_DATE_EPOCH is not a number. */
+long account_today(char **cause);
+
 /* Plan /etc/shadow with hash and lastchg today for the user (after
  * account_read_shadow), backed up to /etc/shadow- when committed. */
 int account_plan_hash(struct account *a, const char *hash, long today, char **cause);

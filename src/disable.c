@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "account.h"
 #include "change.h"
@@ -59,7 +58,7 @@ static int plan_lock(struct disable_run *run)
 
 	if ((rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
 		return rc;
-	today = shadow_days(getenv("SOURCE_DATE_EPOCH"), (long)time(NULL), &run->cause);
+	today = account_today(&run->cause);
 	if (today < 0)
 		return EX_USAGE;
 	if ((rc = account_read_shadow(&run->ch, &run->acct, &run->cause)) != 0)

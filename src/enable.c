@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -190,12 +189,6 @@ static int check_key_for_both(struct enable_run *run)
 	return EX_CONFIG;
 }
 
-/* Today in days for the lastchg field. */
-static long today_days(struct enable_run *run)
-{
-	return shadow_days(getenv("SOURCE_DATE_EPOCH"), (long)time(NULL), &run->cause);
-}
-
 /* Steps 1 and 2: plan every new file in memory and check everything. The
  * shadow file is planned last, under the lock, so that it is read fresh. */
 static int plan_and_check(struct enable_run *run)
@@ -206,7 +199,7 @@ static int plan_and_check(struct enable_run *run)
 	if ((rc = read_secret(run)) != 0 || (rc = make_hash(run)) != 0 ||
 	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
 		return rc;
-	if ((today = today_days(run)) < 0)
+	if ((today = account_today(&run->cause)) < 0)
 		return EX_USAGE;
 	if ((rc = plan_config(run)) != 0 ||
 	    (rc = change_check_sshd(&run->ch, run->o->user)) != 0 ||

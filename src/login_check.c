@@ -106,30 +106,6 @@ static char *find_list_directive(const struct login_subject *s, const char *keyw
 	return NULL;
 }
 
-/* sshd's match for one Allow/Deny entry: '*' and '?' wildcards over the
- * first n bytes of pattern, nothing else (no lists, no '!'). */
-static int wildcard_match(const char *s, const char *pattern, size_t n)
-{
-	const char *p = pattern, *pend = pattern + n, *star = NULL, *retry = NULL;
-
-	while (*s != '\0') {
-		if (p < pend && *p == '*') {
-			star = ++p;
-			retry = s;
-		} else if (p < pend && (*p == '?' || *p == *s)) {
-			s++;
-			p++;
-		} else if (star != NULL) {
-			p = star;
-			s = ++retry;
-		} else
-			return 0;
-	}
-	while (p < pend && *p == '*')
-		p++;
-	return p == pend;
-}
-
 /* 1 when a host part of "user@host" covers every client. */
 static int host_is_any(const char *host)
 {
@@ -142,7 +118,7 @@ static int user_pattern_hits(const char *pattern, const char *user, int need_any
 {
 	const char *at = strchr(pattern, '@');
 	size_t ul = at ? (size_t)(at - pattern) : strlen(pattern);
-	int hit = wildcard_match(user, pattern, ul);
+	int hit = sshd_match_pattern(user, pattern, ul);
 
 	if (hit && need_any_host && at != NULL && !host_is_any(at + 1))
 		hit = 0;
@@ -155,7 +131,7 @@ static int group_pattern_hits(const struct login_subject *s, const char *pattern
 	size_t i;
 
 	for (i = 0; i < s->ngroups; i++)
-		if (wildcard_match(s->groups[i], pattern, strlen(pattern)))
+		if (sshd_match_pattern(s->groups[i], pattern, strlen(pattern)))
 			return 1;
 	return 0;
 }

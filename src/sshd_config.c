@@ -411,8 +411,7 @@ const struct sshd_directive *sshd_config_next_in_match(const struct sshd_config 
 	return NULL;
 }
 
-/* Whether s matches one pattern of '*' and '?' wildcards, all of s. */
-static int match_pattern(const char *s, const char *pat, size_t patlen)
+int sshd_match_pattern(const char *s, const char *pat, size_t patlen)
 {
 	const char *star = NULL, *retry = NULL, *pend = pat + patlen;
 
@@ -449,7 +448,7 @@ int sshd_match_pattern_list(const char *s, const char *list)
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		if (len >= SSHD_PATTERN_MAX - 1)
 			return 0;	/* sshd gives up on a pattern this long */
-		if (match_pattern(s, p, len)) {
+		if (sshd_match_pattern(s, p, len)) {
 			if (negated)
 				return -1;
 			positive = 1;

@@ -75,6 +75,11 @@ const struct sshd_directive *sshd_config_next_in_match(const struct sshd_config 
 int sshd_config_match_may_apply(const struct sshd_directive *match,
     const char *user, char *const *groups, size_t ngroups);
 
+/* Whether all of s matches one pattern (its first patlen bytes) of '*' and
+ * '?' wildcards, nothing else: how sshd matches an AllowUsers/DenyUsers
+ * entry. 1 or 0; linear time. */
+int sshd_match_pattern(const char *s, const char *pat, size_t patlen);
+
 /* OpenSSH's pattern-list match: a comma-separated list of patterns with
  * '*' and '?' wildcards, each optionally negated with '!'. Returns 1 when s
  * matches a positive pattern and no negated one, -1 when it matches a
