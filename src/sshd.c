@@ -58,6 +58,23 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* In the child: every signal back to its default action and none blocked. A
+ * child forked while podpass blocks SIGHUP and SIGTERM for its commit would keep
+ * them blocked across exec: an sshd started so would ignore reloads (OpenSSH 8.4
+ * never unblocks SIGHUP itself) and SIGTERM; one started from a shell that ignores
+ * SIGINT and SIGQUIT would inherit that too. */
+static void child_reset_signals(void)
+{
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* In the child: stdio onto the pipes, chroot, exec. Never returns. */
 static void child_exec(const char *root, char *const argv[], int outfd, int errfd)
 {
@@ -69,7 +86,7 @@ static void child_exec(const char *root, char *const argv[], int outfd, int errf
 		_exit(126);
 	if (strcmp(root, "/") != 0 && (chroot(root) != 0 || chdir("/") != 0))
 		_exit(126);
-	signal(SIGPIPE, SIG_DFL);
+	child_reset_signals();
 	umask(022);
 	execve(argv[0], argv, sshd_child_env);
 	_exit(127);
@@ -614,30 +631,113 @@ static int connect_with_deadline(const char *addr, int port, int timeout_ms)
 	return fd;
 }
 
-/* 0 when addr:port answers with an SSH-2.0 banner within timeout_ms. */
+/* What sshd writes, instead of its banner, to a connection it accepts and drops at
+ * once: past MaxStartups (a pod on a public address under a stream of bots'
+ * connections) "Exceeded MaxStartups" up to OpenSSH 8.x, and from 9.8 on "Not
+ * allowed at this time", also for a source address that PerSourcePenalties refuses
+ * for a while. It comes from the listener itself, so it is an answer: taking it for
+ * silence would roll back a working change for as long as the load lasts. (A bare
+ * close without a word, as OpenSSH 9.0 to 9.7 drop, is not: a session process that
+ * dies at once, sshd's own /run/sshd missing say, looks the same.) */
+static const char *const sshd_drop_messages[] = {
+	"Not allowed at this time", "Exceeded MaxStartups",
+};
+
+static int warned_busy;
+
+/* The drop message buf (got bytes) begins with, or -1 when none; -2 while buf is
+ * still a proper prefix of one. */
+static int drop_message(const char *buf, size_t got)
+{
+	size_t i, n;
+	int partial = 0;
+
+	for (i = 0; i < sizeof(sshd_drop_messages) / sizeof(sshd_drop_messages[0]); i++) {
+		n = strlen(sshd_drop_messages[i]);
+		if (got >= n && memcmp(buf, sshd_drop_messages[i], n) == 0)
+			return (int)i;
+		if (got < n && memcmp(buf, sshd_drop_messages[i], got) == 0)
+			partial = 1;
+	}
+	return partial ? -2 : -1;
+}
+
+/* Read from fd into buf (cap bytes, *got so far) until done(buf, *got) says so,
+ * the peer closes, or the deadline passes. */
+static void probe_read(int fd, char *buf, size_t cap, size_t *got, long long deadline,
+    int (*done)(const char *, size_t))
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t r;
+
+	while (*got < cap && !done(buf, *got) && now_ms() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) != 1)
+			return;
+		r = read(fd, buf + *got, cap - *got);
+		if (r <= 0)
+			return;
+		*got += (size_t)r;
+	}
+}
+
+/* A whole first line, or a drop message, or text that can become neither. */
+static int first_line_done(const char *buf, size_t got)
+{
+	if (got > 0 && memchr(buf, '\n', got) != NULL)
+		return 1;
+	if (memcmp(buf, "SSH-2.0-", got < 8 ? got : 8) == 0)
+		return 0;
+	return drop_message(buf, got) != -2;
+}
+
+/* The first 6 bytes of sshd's first binary packet, after its banner line:
+ * uint32 length, byte padding length, byte message number. */
+static int first_packet_done(const char *buf, size_t got)
+{
+	const char *eol = memchr(buf, '\n', got);
+
+	return eol != NULL && (size_t)(eol + 1 - buf) + 6 <= got;
+}
+
+/* 0 when addr:port answers within timeout_ms as a working sshd does, or with the
+ * message of an sshd that accepted the connection and dropped it.
+ * A banner is not enough: OpenSSH 10 sends it from the session process and only
+ * then starts sshd-auth for the key exchange, which can still fail (a config too
+ * large to hand over is one way), and then every login fails. So the probe sends
+ * its own version line and waits for sshd's first key exchange packet
+ * (SSH_MSG_KEXINIT, 20), then hangs up. */
 static int probe_one(const char *addr, int port, int timeout_ms)
 {
-	char buf[256];
-	size_t got = 0;
+	static const char ident[] = "SSH-2.0-podpass_probe\r\n";
+	char buf[1024];
+	size_t got = 0, off;
 	long long deadline = now_ms() + timeout_ms;
-	struct pollfd pfd;
-	ssize_t r;
-	int fd = connect_with_deadline(addr, port, timeout_ms), rc = -1;
+	int fd = connect_with_deadline(addr, port, timeout_ms), rc = -1, drop;
+	const char *eol;
 
 	if (fd < 0)
 		return -1;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (got < 8 && now_ms() < deadline) {
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) != 1)
-			break;
-		r = read(fd, buf + got, sizeof(buf) - 1 - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got >= 8 && memcmp(buf, "SSH-2.0-", 8) == 0)
+	probe_read(fd, buf, sizeof(buf), &got, deadline, first_line_done);
+	if ((drop = drop_message(buf, got)) >= 0) {
+		if (!warned_busy)
+			log_warn("sshd on %s port %d is busy: it accepts new connections and "
+			    "drops them (\"%s\": MaxStartups, or PerSourcePenalties for "
+			    "this address); logins may have to wait until the load passes",
+			    addr, port, sshd_drop_messages[drop]);
+		warned_busy = 1;
 		rc = 0;
+	} else if (got >= 8 && memcmp(buf, "SSH-2.0-", 8) == 0 &&
+	    memchr(buf, '\n', got) != NULL &&
+	    send(fd, ident, sizeof(ident) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(ident) - 1) {
+		probe_read(fd, buf, sizeof(buf), &got, deadline, first_packet_done);
+		eol = memchr(buf, '\n', got);
+		off = (size_t)(eol + 1 - buf);
+		if (first_packet_done(buf, got) && (unsigned char)buf[off + 5] == 20)
+			rc = 0;
+		else
+			log_debug("sshd on %s port %d sent its banner but no key exchange",
+			    addr, port);
+	}
 	close(fd);
 	return rc;
 }

@@ -15,6 +15,7 @@ Suite *options_suite(void);
 Suite *secret_suite(void);
 Suite *shadow_suite(void);
 Suite *sshd_config_suite(void);
+Suite *sshd_probe_suite(void);
 
 /* Helpers shared by the suites (check_main.c). */
 /* A new empty temporary directory; malloc'd path. */

@@ -441,6 +441,21 @@ step "sshd_config of 100k valid lines: enable works"
 } >"$cfg"
 cp -p "$cfg" "$WORK/sshd_config.100k"
 [ "$(wc -l <"$cfg")" -ge 100000 ] || fail "setup: the config has fewer than 100000 lines"
+# Can this sshd serve logins with a config this large at all? OpenSSH 10 cannot (its
+# session process fails to hand the config to sshd-auth, after the banner): there,
+# podpass must see that no login can work, refuse and change nothing.
+kill -HUP "$pid"
+wait_banner
+make_client_key root
+if ! try_login_key root; then
+    echo "    this sshd serves no login with a 100k-line config, even before podpass"
+    snapshot big
+    expect_exit 69 "$PODPASS" enable --password-stdin <<<"$pw"
+    no_secret "$pw"
+    last_stderr_has 'rolling back' || fail "podpass did not say that it rolled back"
+    assert_unchanged big
+    pass
+fi
 reloads=$(grep -c 'Received SIGHUP' "$E2E_SSHD_LOG" || true)
 podpass_ok enable --password-stdin <<<"$pw"
 no_secret "$pw"

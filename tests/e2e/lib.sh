@@ -13,6 +13,12 @@
 #
 # Environment: PODPASS (path of the binary under test), E2E_DIR (this directory),
 # E2E_VERBOSE=1 to show podpass's stderr after every run.
+# E2E_ROOT=DIR runs the scenario inside another system instead of this machine's: DIR is a
+# root file system (a debootstrapped Debian, tests/distros/mkroot.sh) that is never
+# written; inside the namespaces an overlay over it (its changes on a tmpfs) becomes the
+# root, with PODPASS copied in as /usr/local/sbin/podpass (a static build, so it runs
+# whatever the root's libc), and the scenario runs there with that root's own sshd,
+# ssh, sshpass and PAM.
 # A password is never put in any argv: podpass gets it on stdin, in a file or in
 # PODPASS_PASSWORD; sshpass gets it with -e (SSHPASS in its environment only).
 
@@ -28,6 +34,8 @@ E2E_SSHD_CONFIG=/etc/ssh/sshd_config
 E2E_MARKER=E2E-LOGIN-OK
 
 e2e_name=$(basename "$0" .sh)
+# What every scenario may run, checked before entering the namespaces.
+E2E_TOOLS=("$E2E_SSHD" ssh ssh-keygen sshpass ip chpasswd usermod sha256sum timeout pgrep)
 
 e2e_skip() {
     echo "SKIP $e2e_name: $*" >&2
@@ -38,6 +46,9 @@ e2e_skip() {
 
 e2e_enter() {
     if [ "${E2E_INSIDE:-}" = 1 ]; then
+        if [ -n "${E2E_ROOT:-}" ] && [ "${E2E_CHROOTED:-}" != 1 ]; then
+            e2e_chroot "$@"
+        fi
         e2e_inside_setup
         return 0
     fi
@@ -54,10 +65,21 @@ e2e_enter() {
     fi
 
     # Everything below is a failure, never a skip.
-    local t
-    for t in "$E2E_SSHD" ssh ssh-keygen sshpass ip chpasswd usermod sha256sum timeout pgrep; do
-        command -v "$t" >/dev/null 2>&1 || { echo "FAIL $e2e_name: required tool missing: $t" >&2; exit 1; }
-    done
+    local t missing=
+    if [ -n "${E2E_ROOT:-}" ]; then
+        [ -x "$E2E_ROOT/bin/sh" ] || { echo "FAIL $e2e_name: E2E_ROOT is not a root file system: $E2E_ROOT" >&2; exit 1; }
+        # shellcheck disable=SC2016 # expanded by the root's shell
+        missing=$(chroot "$E2E_ROOT" /bin/sh -c 'for t; do command -v "$t" >/dev/null 2>&1 || printf " %s" "$t"; done' \
+            sh "${E2E_TOOLS[@]}") || { echo "FAIL $e2e_name: cannot chroot into $E2E_ROOT" >&2; exit 1; }
+    else
+        for t in "${E2E_TOOLS[@]}"; do
+            command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+        done
+    fi
+    if [ -n "$missing" ]; then
+        echo "FAIL $e2e_name: required tool missing${E2E_ROOT:+ in $E2E_ROOT}:$missing" >&2
+        exit 1
+    fi
     if [ -z "${PODPASS:-}" ]; then
         echo "FAIL $e2e_name: PODPASS is not set (path of the podpass binary)" >&2
         exit 1
@@ -83,9 +105,33 @@ e2e_enter() {
         PODPASS=$tmp/podpass
         ;;
     esac
-    E2E_INSIDE=1 E2E_TMP=$tmp PODPASS=$PODPASS E2E_DIR=$E2E_DIR \
+    E2E_INSIDE=1 E2E_TMP=$tmp PODPASS=$PODPASS E2E_DIR=$E2E_DIR E2E_ROOT=${E2E_ROOT:-} \
         unshare "${ns_flags[@]}" bash "$self" "$@" || rc=$?
     exit "$rc"
+}
+
+# Inside, with E2E_ROOT: make the overlay over E2E_ROOT the root and run the scenario
+# again there (exec, so it stays pid 1 of the pid namespace). Never returns.
+e2e_chroot() {
+    local new=${E2E_TMP:?}/root ovl=$E2E_TMP/overlay
+    mkdir -p "$new" "$ovl"
+    mount -t tmpfs -o mode=0755 e2e-overlay "$ovl"
+    mkdir -p "$ovl/upper" "$ovl/work"
+    mount -t overlay -o "lowerdir=$E2E_ROOT,upperdir=$ovl/upper,workdir=$ovl/work" e2e-root "$new"
+    mount -t proc proc "$new/proc"
+    mount --rbind /dev "$new/dev"
+    mkdir -p "$new/e2e" "$new/e2e-tmp"
+    chmod 0700 "$new/e2e-tmp"
+    cp -- "$E2E_DIR"/*.sh "$new/e2e/"
+    mkdir -p "$new/usr/local/sbin"
+    cp -- "$PODPASS" "$new/usr/local/sbin/podpass"
+    chmod 0755 "$new/usr/local/sbin/podpass"
+    exec chroot "$new" /usr/bin/env -i \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root LC_ALL=C E2E_VERBOSE="${E2E_VERBOSE:-}" \
+        E2E_INSIDE=1 E2E_CHROOTED=1 E2E_ROOT="$E2E_ROOT" E2E_TMP=/e2e-tmp \
+        PODPASS=/usr/local/sbin/podpass E2E_DIR=/e2e \
+        bash "/e2e/$e2e_name.sh" "$@"
 }
 
 # Inside: private copies of the parts of the system podpass and sshd write.
@@ -142,6 +188,14 @@ e2e_skeleton() { # SRC DST: an empty directory with SRC's owner and mode
 e2e_stock_config() {
     if [ -f /usr/share/openssh/sshd_config ]; then
         cp /usr/share/openssh/sshd_config "$E2E_SSHD_CONFIG"
+    fi
+    # OpenSSH 9.8 and later refuse, for a while, a source address whose connections
+    # end before authenticating (PerSourcePenalties: a banner probe, a failed login).
+    # The scenarios probe and fail logins from 127.0.0.1 far more often than anyone
+    # would, so loopback is exempt here.
+    if grep -qai persourcepenaltyexemptlist "$E2E_SSHD"; then
+        printf '\n# e2e harness: loopback is exempt from per-source penalties\n%s\n' \
+            'PerSourcePenaltyExemptList 127.0.0.0/8,::1' >>"$E2E_SSHD_CONFIG"
     fi
     chmod 0644 "$E2E_SSHD_CONFIG"
     chown root:root "$E2E_SSHD_CONFIG"

@@ -23,4 +23,26 @@ assert_no_stray before
 login_password root "$pw"
 login_key root
 login_password_fails root 'not-the-password-123'
+
+step "the sshd podpass started blocks and ignores no signal, and reloads on SIGHUP"
+# podpass blocks SIGHUP, SIGTERM ... while it commits; the sshd it starts must not
+# inherit that (an OpenSSH that does not unblock SIGHUP itself would ignore reloads).
+pid=$(sshd_listener_pid)
+for f in SigBlk SigIgn; do
+    mask=$(awk -v f="$f:" '$1 == f { print $2 }' "/proc/$pid/status")
+    # SIGHUP 1, SIGINT 2, SIGQUIT 3, SIGTERM 15: bits 0, 1, 2 and 14.
+    if (((16#$mask & 0x4007) != 0)); then
+        fail "the sshd podpass started has $f=$mask (SIGHUP, SIGINT, SIGQUIT or SIGTERM)"
+    fi
+done
+old_sockets=$(readlink "/proc/$pid/fd"/* | grep socket | sort | tr '\n' ' ')
+kill -HUP "$pid"
+i=0
+while [ "$(readlink "/proc/$pid/fd"/* 2>/dev/null | grep socket | sort | tr '\n' ' ')" = "$old_sockets" ]; do
+    [ "$i" -lt 100 ] || fail "sshd (pid $pid) did not reload on SIGHUP: same sockets after 10 s"
+    sleep 0.1
+    i=$((i + 1))
+done
+wait_banner
+login_password root "$pw"
 pass

@@ -1,0 +1,55 @@
+#!/bin/bash
+# mkroot.sh SUITE: print the path of a Debian SUITE root (debootstrap, minbase) holding
+# that release's own sshd, ssh, sshpass, PAM and the tools the end-to-end scenarios use.
+# A root is made once and then reused: it lives in $PODPASS_DISTRO_CACHE
+# (/var/cache/podpass/distros by default) as SUITE/, with a stamp naming what it was
+# made with; a root whose stamp differs (another package list, another mirror) is made
+# again. PODPASS_DISTRO_REFRESH=1 makes it again in any case.
+# Needs root, debootstrap and the network (Debian's mirror, $PODPASS_DISTRO_MIRROR,
+# http://deb.debian.org/debian by default) the first time only.
+set -euo pipefail
+
+suite=${1:?usage: mkroot.sh SUITE}
+case $suite in
+*[!a-z0-9-]* | '') echo "mkroot.sh: bad suite name: $suite" >&2; exit 2 ;;
+esac
+cache=${PODPASS_DISTRO_CACHE:-/var/cache/podpass/distros}
+mirror=${PODPASS_DISTRO_MIRROR:-http://deb.debian.org/debian}
+# What the scenarios run inside the root (tests/e2e/lib.sh checks for them).
+packages=openssh-server,openssh-client,sshpass,procps,iproute2,python3
+stamp="suite=$suite variant=minbase mirror=$mirror include=$packages"
+
+[ "$(id -u)" = 0 ] || { echo "mkroot.sh: needs root (debootstrap, chroot)" >&2; exit 77; }
+
+mkdir -p "$cache"
+root=$cache/$suite
+# One maker at a time per root.
+exec 9>"$cache/.$suite.lock"
+flock 9
+
+if [ "${PODPASS_DISTRO_REFRESH:-0}" != 1 ] && [ -f "$root/.podpass-root" ] &&
+    [ "$(cat "$root/.podpass-root")" = "$stamp" ]; then
+    printf '%s\n' "$root"
+    exit 0
+fi
+
+command -v debootstrap >/dev/null 2>&1 || {
+    echo "mkroot.sh: debootstrap not found (apt-get install debootstrap)" >&2
+    exit 1
+}
+echo "mkroot.sh: making the $suite root in $root (debootstrap from $mirror)" >&2
+tmp=$root.new
+rm -rf -- "$tmp"
+log=$cache/$suite.debootstrap.log
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$tmp" "$mirror" >"$log" 2>&1; then
+    echo "mkroot.sh: debootstrap $suite failed; the end of $log:" >&2
+    tail -n 20 "$log" >&2
+    rm -rf -- "$tmp"
+    exit 1
+fi
+# Only what the tests need: no package lists, no downloaded .debs.
+rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
+printf '%s\n' "$stamp" >"$tmp/.podpass-root"
+rm -rf -- "$root"
+mv -- "$tmp" "$root"
+printf '%s\n' "$root"

@@ -1,0 +1,134 @@
+#!/bin/bash
+# make check-distros: the end-to-end scenarios inside other Debian releases, each with
+# its own OpenSSH, ssh client and PAM, and with the static podpass copied in.
+#
+#   PODPASS=path/to/static/podpass tests/distros/run.sh [SCENARIO.sh ...]
+#
+# First the binary itself: it must be static (no program interpreter, no shared
+# library) and must run in an empty root that holds nothing but itself. Then, for each
+# suite in $PODPASS_DISTROS (bullseye: Debian 11, OpenSSH 8.4; trixie: Debian 13,
+# OpenSSH 10.0), the root from mkroot.sh (made once, then cached) and every scenario
+# given (by default all of tests/e2e but fault-injection, which needs strace) run with
+# E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
+# $PODPASS_DISTRO_LOGS (distros-logs/ by default). Exit 0 only when every check
+# passed; a skip (no root, no unshare) is exit 77.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+e2e=$(cd "$here/../e2e" && pwd)
+suites=${PODPASS_DISTROS:-bullseye trixie}
+logs=${PODPASS_DISTRO_LOGS:-distros-logs}
+jobs=${PODPASS_DISTRO_JOBS:-2}
+
+: "${PODPASS:?PODPASS must name the podpass binary to test (a static build)}"
+PODPASS=$(readlink -f -- "$PODPASS")
+[ -x "$PODPASS" ] || { echo "check-distros: not an executable: $PODPASS" >&2; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP check-distros: needs root (chroot, namespaces)" >&2
+    exit 77
+fi
+
+if [ "$#" -gt 0 ]; then
+    scenarios=("$@")
+else
+    scenarios=()
+    for s in "$e2e"/*.sh; do
+        case $(basename "$s") in
+        lib.sh | demo.sh | valgrind.sh | fault-injection.sh) ;;
+        *) scenarios+=("$(basename "$s")") ;;
+        esac
+    done
+fi
+
+mkdir -p "$logs"
+logs=$(cd "$logs" && pwd)
+npass=0
+nfail=0
+failed=()
+
+result() { # NAME RC
+    case $2 in
+    0) echo "PASS: $1"; npass=$((npass + 1)) ;;
+    *) echo "FAIL: $1 (exit $2)"; nfail=$((nfail + 1)); failed+=("$1") ;;
+    esac
+}
+
+# ---------------------------------------------------------------- the static binary
+
+rc=0
+if LC_ALL=C readelf -l -- "$PODPASS" | grep -q 'INTERP'; then
+    echo "check-distros: $PODPASS has a program interpreter (dynamically linked); configure with --enable-static-binary" >&2
+    rc=1
+elif LC_ALL=C readelf -d -- "$PODPASS" | grep -q 'NEEDED'; then
+    echo "check-distros: $PODPASS needs shared libraries" >&2
+    rc=1
+fi
+result static-binary "$rc"
+[ "$rc" = 0 ] || { echo "0 suites run: the binary is not static" >&2; exit 1; }
+
+# An empty root: nothing but the binary, not even a libc or /etc. It must run, say its
+# version, and refuse bad input with its usual exit code (64, EX_USAGE).
+rc=0
+empty=$(mktemp -d "${TMPDIR:-/tmp}/podpass-empty-root.XXXXXX")
+cp -- "$PODPASS" "$empty/podpass"
+out=$(chroot "$empty" /podpass --version 2>&1) || rc=$?
+case $out in
+podpass*) ;;
+*) echo "empty root: --version said: $out" >&2; [ "$rc" != 0 ] || rc=1 ;;
+esac
+if [ "$rc" = 0 ]; then
+    erc=0
+    chroot "$empty" /podpass enable --no-such-option </dev/null >/dev/null 2>"$logs/empty-root.err" || erc=$?
+    if [ "$erc" != 64 ] || ! grep -q 'no-such-option' "$logs/empty-root.err"; then
+        echo "empty root: a bad option gave exit $erc: $(cat "$logs/empty-root.err")" >&2
+        rc=1
+    fi
+fi
+rm -rf -- "$empty"
+result empty-root "$rc"
+
+# ---------------------------------------------------------------- the suites
+
+run_one() { # SUITE ROOT SCENARIO: one scenario, its log in $logs/SUITE/NAME.log
+    local rc=0
+    E2E_ROOT=$2 PODPASS=$PODPASS E2E_DIR=$e2e bash "$e2e/$3" >"$logs/$1/${3%.sh}.log" 2>&1 || rc=$?
+    echo "$rc" >"$logs/$1/${3%.sh}.rc"
+}
+
+for suite in $suites; do
+    t0=$(date +%s)
+    root=$("$here/mkroot.sh" "$suite") || { result "$suite/root" 1; continue; }
+    sshd_version=$(chroot "$root" /usr/sbin/sshd -V 2>&1 | head -n 1 || true)
+    case $sshd_version in
+    OpenSSH*) ;;
+    # OpenSSH before 9.2 has no -V; ssh -V says the same version.
+    *) sshd_version=$(chroot "$root" /usr/bin/ssh -V 2>&1 | head -n 1) ;;
+    esac
+    echo "== $suite: $root, $sshd_version"
+    rm -rf "${logs:?}/$suite"
+    mkdir -p "$logs/$suite"
+    running=0
+    for s in "${scenarios[@]}"; do
+        run_one "$suite" "$root" "$s" &
+        running=$((running + 1))
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n || true
+            running=$((running - 1))
+        fi
+    done
+    wait
+    for s in "${scenarios[@]}"; do
+        rc=$(cat "$logs/$suite/${s%.sh}.rc")
+        result "$suite/${s%.sh}" "$rc"
+        if [ "$rc" != 0 ]; then
+            sed -e 's/^/    | /' "$logs/$suite/${s%.sh}.log" | tail -n 40
+        fi
+    done
+    echo "== $suite: $(($(date +%s) - t0)) s"
+done
+
+echo "check-distros: $npass passed, $nfail failed"
+if [ "$nfail" -ne 0 ]; then
+    echo "failed: ${failed[*]} (logs in $logs)" >&2
+    exit 1
+fi
