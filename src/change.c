@@ -323,6 +323,24 @@ static int check_candidate(struct change *c, const char *spec)
 	return rc;
 }
 
+/* After the candidate's check (rc): a current config that is broken too is
+ * what to report; otherwise the candidate's own result stands. */
+static int check_current_too(struct change *c, const char *spec, int rc)
+{
+	char *candidate_cause = c->cause;
+	int rc_current;
+
+	c->cause = NULL;
+	rc_current = check_current(c, spec);
+	if (rc_current != 0) {
+		free(candidate_cause);
+		return rc_current;
+	}
+	free(c->cause);
+	c->cause = candidate_cause;
+	return rc;
+}
+
 /* Find the running listener and decide, before any write, whether the
  * restart mode can be honoured. */
 static int plan_restart(struct change *c)
@@ -380,9 +398,12 @@ int change_check_sshd(struct change *c, const char *user)
 	    (rc = plan_runtime(c)) != 0)
 		return rc;
 	spec = check_spec(c, user);
-	rc = check_current(c, spec);
-	if (rc == 0)
-		rc = check_candidate(c, spec);
+	rc = check_candidate(c, spec);
+	/* One sshd run when all is well: the current config is judged only when the
+	 * candidate fails (was it broken before the block?) or for --dry-run (the
+	 * settings before and after). */
+	if (rc == EX_CONFIG || (rc == 0 && c->o->dry_run))
+		rc = check_current_too(c, spec, rc);
 	if (rc == 0)
 		rc = plan_restart(c);
 	if (rc == 0 && c->running.nextra > 0)
@@ -594,9 +615,21 @@ static int verify(struct change *c)
 			return EX_TEMPFAIL;
 		}
 	}
-	if (!leaves_sshd_alone(c) && sshd_probe_banner(&c->listen, 2000) != 0) {
-		set_cause(&c->cause, "sshd stopped answering on port %d", c->listen.port);
-		return EX_UNAVAILABLE;
+	/* The restart step ended with sshd answering a connection through to its key
+	 * exchange; now only that a listener still holds the port (no second
+	 * connection: each costs sshd a session process). */
+	if (!leaves_sshd_alone(c)) {
+		struct sshd_listener now;
+		pid_t pid;
+
+		memset(&now, 0, sizeof(now));
+		rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, NULL);
+		pid = now.pid;
+		sshd_listener_free(&now);
+		if (rc != 0 || pid == 0) {
+			set_cause(&c->cause, "sshd stopped listening on port %d", c->listen.port);
+			return EX_UNAVAILABLE;
+		}
 	}
 	return 0;
 }

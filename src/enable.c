@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,24 @@
 #include "util.h"
 
 /* Everything one run of enable knows besides the change itself. */
+/* The password's hashing, on a thread of its own: with yescrypt it takes tens of
+ * milliseconds (twice: the new hash is checked by hashing again), as long as the
+ * sshd runs that check the config, so the two go on side by side. */
+struct hash_job {
+	pthread_t thread;
+	int running;		/* the thread was started and not yet joined */
+	const char *password;	/* run->secret.buf: neither freed nor wiped while running */
+	const char *method;
+	char *hash;
+	char *cause;
+	int rc;
+};
+
 struct enable_run {
 	const struct options *o;
 	struct change ch;
 	struct secret secret;
+	struct hash_job job;
 	char *hash;
 	struct account acct;
 	struct planned_file keys;	/* ~/.ssh/authorized_keys */
@@ -70,9 +85,19 @@ static int read_secret(struct enable_run *run)
 	return EX_USAGE;
 }
 
-/* Turn the secret into the hash that goes into /etc/shadow. */
-static int make_hash(struct enable_run *run)
+static void *hash_job_main(void *arg)
 {
+	struct hash_job *j = arg;
+
+	j->rc = hash_password(j->password, j->method, &j->hash, &j->cause);
+	return NULL;
+}
+
+/* Start turning the secret into the hash that goes into /etc/shadow; take it
+ * with finish_hash. A ready hash (--encrypted) is only validated. */
+static int start_hash(struct enable_run *run)
+{
+	struct hash_job *j = &run->job;
 	int rc;
 
 	if (run->o->encrypted) {
@@ -83,7 +108,36 @@ static int make_hash(struct enable_run *run)
 	}
 	if ((rc = secret_check_password(&run->secret, run->o->min_length, &run->cause)) != 0)
 		return rc;
-	return hash_password(run->secret.buf, run->o->method, &run->hash, &run->cause);
+	j->password = run->secret.buf;
+	j->method = run->o->method;
+	if (pthread_create(&j->thread, NULL, hash_job_main, j) == 0) {
+		j->running = 1;
+		return 0;
+	}
+	log_debug("no thread for hashing: hashing first");
+	hash_job_main(j);
+	return 0;
+}
+
+/* Wait for the hash; its error, if any, becomes the run's. */
+static int finish_hash(struct enable_run *run)
+{
+	struct hash_job *j = &run->job;
+
+	if (j->running) {
+		pthread_join(j->thread, NULL);
+		j->running = 0;
+	}
+	if (run->hash != NULL || j->password == NULL)
+		return 0;
+	if (j->rc != 0) {
+		run->cause = j->cause;
+		j->cause = NULL;
+		return j->rc;
+	}
+	run->hash = j->hash;
+	j->hash = NULL;
+	return 0;
 }
 
 
@@ -196,7 +250,7 @@ static int plan_and_check(struct enable_run *run)
 	long today;
 	int rc;
 
-	if ((rc = read_secret(run)) != 0 || (rc = make_hash(run)) != 0 ||
+	if ((rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0 ||
 	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
 		return rc;
 	if ((today = account_today(&run->cause)) < 0)
@@ -210,7 +264,7 @@ static int plan_and_check(struct enable_run *run)
 		return rc;
 	if (run->keys_added > 0)
 		change_add_file(&run->ch, &run->keys);
-	if ((rc = check_key_for_both(run)) != 0)
+	if ((rc = check_key_for_both(run)) != 0 || (rc = finish_hash(run)) != 0)
 		return rc;
 	if ((rc = plan_shadow(run, today)) != 0)
 		return rc;
@@ -273,6 +327,12 @@ static void report_success(const struct enable_run *run)
 /* Release everything the run holds; wipe what is secret. */
 static void run_free(struct enable_run *run)
 {
+	struct hash_job *j = &run->job;
+
+	if (j->running)
+		pthread_join(j->thread, NULL);	/* it reads the secret: wait first */
+	strfreezero(j->hash);
+	free(j->cause);
 	change_free(&run->ch);
 	account_free(&run->acct);
 	planned_file_free(&run->keys);
