@@ -78,11 +78,22 @@ static void split_line_free(struct split_line *sl)
 	memset(sl, 0, sizeof(*sl));
 }
 
+/* The token in b as a string of its own size, b emptied for the next one. (A
+ * buf's storage is 256 bytes at least: kept per token, a 1M-line config would
+ * take half a gigabyte.) */
+static char *take_token(struct buf *b)
+{
+	char *s = xstrndup(b->data != NULL ? b->data : "", b->len);
+
+	b->len = 0;
+	return s;
+}
+
 /* Append one argument to a split line (args stays NULL-terminated). */
 static void split_line_add(struct split_line *sl, struct buf *b)
 {
 	sl->args = xrealloc(sl->args, (sl->nargs + 2) * sizeof(*sl->args));
-	sl->args[sl->nargs++] = buf_take(b, NULL);
+	sl->args[sl->nargs++] = take_token(b);
 	sl->args[sl->nargs] = NULL;
 }
 
@@ -144,8 +155,10 @@ static int split_args(const char *s, struct split_line *sl)
 
 	for (;;) {
 		s += strspn(s, " \t");
-		if (*s == '\0' || *s == '#')
+		if (*s == '\0' || *s == '#') {
+			buf_free(&arg);
 			return 0;
+		}
 		buf_add(&arg, "", 0);
 		if (take_arg(&s, &arg) != 0) {
 			buf_free(&arg);
@@ -176,7 +189,8 @@ static int split_line(char *line, struct split_line *sl)
 		buf_free(&kw);
 		return 0;
 	}
-	sl->keyword = buf_take(&kw, NULL);
+	sl->keyword = take_token(&kw);
+	buf_free(&kw);
 	for (i = 0; sl->keyword[i] != '\0'; i++)
 		if (sl->keyword[i] >= 'A' && sl->keyword[i] <= 'Z')
 			sl->keyword[i] = (char)(sl->keyword[i] - 'A' + 'a');

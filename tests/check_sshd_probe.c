@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,6 +162,77 @@ START_TEST(nothing_listening_is_no_answer)
 }
 END_TEST
 
+/* A listening socket of family on loopback: its port and inode. */
+static int listen_on(int family, int *port, unsigned long *inode)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = family == AF_INET ? sizeof(*s4) : sizeof(*s6);
+	struct stat st;
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+		close(fd);
+		return -1;	/* no IPv6 on this machine */
+	}
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*inode = (unsigned long)st.st_ino;
+	return fd;
+}
+
+/* sshd_listen_inodes finds exactly the listening sockets on a port (IPv4 and
+ * IPv6), not a connected one, and nothing on a port nobody listens on. */
+START_TEST(listen_inodes_found)
+{
+	unsigned long v[8], inode4, inode6;
+	int port, port6, fd4, fd6, c;
+	size_t n;
+
+	fd4 = listen_on(AF_INET, &port, &inode4);
+	ck_assert_int_ge(fd4, 0);
+	n = sshd_listen_inodes(getpid(), port, v, 8);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(v[0], inode4);
+
+	/* A connection to it adds an established socket, not a listening one. */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	}
+	ck_assert_uint_eq(sshd_listen_inodes(getpid(), port, v, 8), 1);
+	close(c);
+
+	fd6 = listen_on(AF_INET6, &port6, &inode6);
+	if (fd6 >= 0) {
+		n = sshd_listen_inodes(getpid(), port6, v, 8);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_uint_eq(v[0], inode6);
+		close(fd6);
+	}
+	close(fd4);
+	ck_assert_uint_eq(sshd_listen_inodes(getpid(), port, v, 8), 0);
+}
+END_TEST
+
 Suite *sshd_probe_suite(void)
 {
 	Suite *s = suite_create("sshd_probe");
@@ -173,6 +245,7 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, silence_is_no_answer);
 	tcase_add_test(tc, other_text_is_no_answer);
 	tcase_add_test(tc, nothing_listening_is_no_answer);
+	tcase_add_test(tc, listen_inodes_found);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -333,10 +333,17 @@ banner_now() {
 }
 
 # The pid of the listening sshd (the one whose parent is this namespace's init).
+# A session's unprivileged sshd whose monitor has just exited is reparented to
+# init for a moment on its way out, so a second look is taken before failing.
 sshd_listener_pid() {
-    local pids n
-    pids=$(pgrep -x -P 1 sshd || true)
-    n=$(printf '%s' "$pids" | grep -c . || true)
+    local pids n i=0
+    while :; do
+        pids=$(pgrep -x -P 1 sshd || true)
+        n=$(printf '%s' "$pids" | grep -c . || true)
+        if [ "$n" = 1 ] || [ "$i" -ge 20 ]; then break; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
     [ "$n" = 1 ] || fail "expected exactly one listening sshd, found $n: $(pgrep -a -x sshd | tr '\n' ';' || true)"
     printf '%s\n' "$pids"
 }
