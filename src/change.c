@@ -323,24 +323,6 @@ static int check_candidate(struct change *c, const char *spec)
 	return rc;
 }
 
-/* After the candidate's check (rc): a current config that is broken too is
- * what to report; otherwise the candidate's own result stands. */
-static int check_current_too(struct change *c, const char *spec, int rc)
-{
-	char *candidate_cause = c->cause;
-	int rc_current;
-
-	c->cause = NULL;
-	rc_current = check_current(c, spec);
-	if (rc_current != 0) {
-		free(candidate_cause);
-		return rc_current;
-	}
-	free(c->cause);
-	c->cause = candidate_cause;
-	return rc;
-}
-
 /* Find the running listener and decide, before any write, whether the
  * restart mode can be honoured. */
 static int plan_restart(struct change *c)
@@ -398,12 +380,12 @@ int change_check_sshd(struct change *c, const char *user)
 	    (rc = plan_runtime(c)) != 0)
 		return rc;
 	spec = check_spec(c, user);
-	rc = check_candidate(c, spec);
-	/* One sshd run when all is well: the current config is judged only when the
-	 * candidate fails (was it broken before the block?) or for --dry-run (the
-	 * settings before and after). */
-	if (rc == EX_CONFIG || (rc == 0 && c->o->dry_run))
-		rc = check_current_too(c, spec, rc);
+	/* The current config is always judged first: a rollback puts it back and
+	 * reloads sshd into it, so a config sshd refuses would take the running sshd
+	 * down (the block could hide such a config from the candidate's check). */
+	rc = check_current(c, spec);
+	if (rc == 0)
+		rc = check_candidate(c, spec);
 	if (rc == 0)
 		rc = plan_restart(c);
 	if (rc == 0 && c->running.nextra > 0)
