@@ -25,10 +25,9 @@
 #include "shadow.h"
 #include "util.h"
 
-/* Everything one run of enable knows besides the change itself. */
 /* The password's hashing, on a thread of its own: with yescrypt it takes tens of
- * milliseconds (twice: the new hash is checked by hashing again), as long as the
- * sshd runs that check the config, so the two go on side by side. */
+ * milliseconds (with the twin that checks it, hash.c), as long as the sshd runs
+ * that check the config, so the two go on side by side. */
 struct hash_job {
 	pthread_t thread;
 	int running;		/* the thread was started and not yet joined */
@@ -39,6 +38,7 @@ struct hash_job {
 	int rc;
 };
 
+/* Everything one run of enable knows besides the change itself. */
 struct enable_run {
 	const struct options *o;
 	struct change ch;
@@ -131,6 +131,7 @@ static int finish_hash(struct enable_run *run)
 	if (run->hash != NULL || j->password == NULL)
 		return 0;
 	if (j->rc != 0) {
+		free(run->cause);
 		run->cause = j->cause;
 		j->cause = NULL;
 		return j->rc;

@@ -13,8 +13,8 @@
 #include "config.h"
 
 #include <crypt.h>
-#include <pthread.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,10 +187,10 @@ static int begins_with_setting(const char *hash, const char *setting)
 	return setting[1] == '2' || hash[n] == '$';
 }
 
-/* Hash password with method and a fresh salt; the result is verified and validated. */
 static int check_bytes(const char *hash, char **cause);
 static int check_method(const char *hash, char **cause);
 
+/* Hash password with method and a fresh salt; the result is verified and validated. */
 int hash_password(const char *password, const char *method, char **hash, char **cause)
 {
 	const char *prefix;
