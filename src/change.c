@@ -276,31 +276,30 @@ static char *check_spec(const struct change *c, const char *user)
 	    user, CHECK_ADDR, port);
 }
 
-/* The current config must already be valid: a broken one is reported, not
- * made worse. */
-static int check_current(struct change *c, const char *spec)
+/* The cause of a current config that sshd refuses: reported, not made worse. */
+static void blame_current(struct change *c)
 {
-	char *dump = NULL, *msg;
-	int rc;
+	char *msg = c->cause;
 
-	rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec, &dump,
-	    &c->cause);
-	free(c->old_dump);
-	c->old_dump = dump;
-	if (rc == EX_CONFIG) {
-		msg = c->cause;
-		c->cause = xasprintf("the current sshd configuration is already invalid, "
-		    "so nothing was changed; fix it first: %s", msg);
-		free(msg);
-	}
-	return rc;
+	c->cause = xasprintf("the current sshd configuration is already invalid, so "
+	    "nothing was changed; fix it first: %s", msg);
+	free(msg);
 }
 
-/* Write the candidate config into the work dir and let sshd judge it. */
-static int check_candidate(struct change *c, const char *spec)
+/* The cause of a candidate that sshd refuses. */
+static void blame_candidate(struct change *c)
+{
+	char *msg = c->cause;
+
+	c->cause = xasprintf("with the managed block added, %s", msg);
+	free(msg);
+}
+
+/* Write the candidate config into the work dir. */
+static int write_candidate(struct change *c)
 {
 	struct stat like = { 0 };
-	char *real = xasprintf("%s/sshd_config", c->workdir), *msg;
+	char *real = xasprintf("%s/sshd_config", c->workdir);
 	int rc;
 
 	like.st_uid = 0;
@@ -308,18 +307,74 @@ static int check_candidate(struct change *c, const char *spec)
 	like.st_mode = 0600;
 	rc = atomic_replace(real, c->config.new, c->config.newlen, &like, &c->cause);
 	free(real);
-	if (rc != 0)
+	return rc;
+}
+
+/* Write the candidate config into the work dir and let sshd judge it. */
+static int check_candidate(struct change *c, const char *spec)
+{
+	int rc;
+
+	if ((rc = write_candidate(c)) != 0)
 		return rc;
 	free(c->dump);
 	c->dump = NULL;
 	rc = sshd_effective(&c->ctx, c->candidate, c->hostkey, c->running.extra,
-	    c->running.nextra, spec, &c->dump,
-	    &c->cause);
-	if (rc == EX_CONFIG) {
-		msg = c->cause;
-		c->cause = xasprintf("with the managed block added, %s", msg);
-		free(msg);
+	    c->running.nextra, spec, &c->dump, &c->cause);
+	if (rc == EX_CONFIG)
+		blame_candidate(c);
+	return rc;
+}
+
+/* Let sshd judge the current config and the candidate, both runs at once (on
+ * two cores, in about the time of one). The current config must be valid: a
+ * rollback puts it back and reloads sshd into it, so one sshd refuses would
+ * take the running sshd down (the block could hide such a config from the
+ * candidate's check). Its refusal is the one reported when both fail. */
+static int check_current_and_candidate(struct change *c, const char *spec)
+{
+	struct sshd_child cur, cand;
+	char *cand_cause = NULL;
+	int rc, rc_cand;
+
+	if (!planned_file_changes(&c->config)) {
+		/* the block is already there as planned (a pod's second start): the
+		 * candidate is the current config, and one run judges both */
+		free(c->old_dump);
+		c->old_dump = NULL;
+		rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec,
+		    &c->old_dump, &c->cause);
+		if (rc == EX_CONFIG)
+			blame_current(c);
+		free(c->dump);
+		c->dump = rc == 0 ? xstrdup(c->old_dump) : NULL;
+		return rc;
 	}
+	if ((rc = write_candidate(c)) != 0)
+		return rc;
+	rc = sshd_effective_start(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec, &cur,
+	    &c->cause);
+	if (rc != 0)
+		return rc;
+	rc_cand = sshd_effective_start(&c->ctx, c->candidate, c->hostkey, c->running.extra,
+	    c->running.nextra, spec, &cand, &cand_cause);
+	free(c->old_dump);
+	c->old_dump = NULL;
+	rc = sshd_effective_finish(&cur, &c->old_dump, &c->cause);
+	free(c->dump);
+	c->dump = NULL;
+	if (rc_cand == 0)
+		rc_cand = sshd_effective_finish(&cand, &c->dump, &cand_cause);
+	if (rc == EX_CONFIG)
+		blame_current(c);
+	if (rc == 0 && rc_cand != 0) {
+		free(c->cause);
+		c->cause = cand_cause;
+		cand_cause = NULL;
+		if ((rc = rc_cand) == EX_CONFIG)
+			blame_candidate(c);
+	}
+	free(cand_cause);
 	return rc;
 }
 
@@ -380,12 +435,7 @@ int change_check_sshd(struct change *c, const char *user)
 	    (rc = plan_runtime(c)) != 0)
 		return rc;
 	spec = check_spec(c, user);
-	/* The current config is always judged first: a rollback puts it back and
-	 * reloads sshd into it, so a config sshd refuses would take the running sshd
-	 * down (the block could hide such a config from the candidate's check). */
-	rc = check_current(c, spec);
-	if (rc == 0)
-		rc = check_candidate(c, spec);
+	rc = check_current_and_candidate(c, spec);
 	if (rc == 0)
 		rc = plan_restart(c);
 	if (rc == 0 && c->running.nextra > 0)
@@ -417,23 +467,32 @@ static int make_parent_dir(struct change *c, struct planned_file *f)
 	return rc;
 }
 
+/* Keep the backup of a file that changes, where one is asked for (once). */
+static int commit_backup(struct change *c, struct planned_file *f)
+{
+	char *b;
+	int rc;
+
+	if (f->backup == NULL || !f->exists || f->backed_up || !planned_file_changes(f))
+		return 0;
+	b = change_real_path(c, f->backup);
+	rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
+	free(b);
+	f->backed_up = rc == 0;
+	return rc;
+}
+
 /* Write one planned file (after keeping a backup of it where asked). */
 static int commit_file(struct change *c, struct planned_file *f)
 {
-	char *b;
 	int rc;
 
 	if (!planned_file_changes(f)) {
 		log_verbose("%s: unchanged", f->name);
 		return 0;
 	}
-	if (f->backup != NULL && f->exists) {
-		b = change_real_path(c, f->backup);
-		rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
-		free(b);
-		if (rc != 0)
-			return rc;
-	}
+	if ((rc = commit_backup(c, f)) != 0)
+		return rc;
 	if (f->make_parent && !f->exists && (rc = make_parent_dir(c, f)) != 0)
 		return rc;
 	if (f->exists && f->orig_link == NULL) {
@@ -512,6 +571,8 @@ static int apply_restart(struct change *c)
 {
 	int rc;
 
+	c->sshd_touched = 1;
+
 	if (c->o->restart == RESTART_START && c->listener == 1)
 		log_warn("sshd is the container's first process: reloading it instead of "
 		    "restarting it, which would end the container");
@@ -544,8 +605,8 @@ static void rollback(struct change *c, int was_running)
 	log_error("rolling back: every file goes back as it was");
 	for (i = c->nfiles; i-- > 0; )
 		failed |= restore_file(c->files[i]) != 0;
-	if (c->o->restart == RESTART_NONE)
-		return;
+	if (!c->sshd_touched)
+		return;	/* sshd was not signalled: it never read the new files */
 	if (failed) {
 		log_error("sshd is left as it is: a file could not be restored, so a reload "
 		    "could give it settings nobody asked for; fix the error above, then "
@@ -605,10 +666,12 @@ static int verify(struct change *c)
 		pid_t pid;
 
 		memset(&now, 0, sizeof(now));
-		rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, NULL);
+		rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, &c->cause);
 		pid = now.pid;
 		sshd_listener_free(&now);
-		if (rc != 0 || pid == 0) {
+		if (rc != 0)
+			return rc;
+		if (pid == 0) {
 			set_cause(&c->cause, "sshd stopped listening on port %d", c->listen.port);
 			return EX_UNAVAILABLE;
 		}
@@ -674,10 +737,16 @@ int change_commit(struct change *c)
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;
 	for (i = 0; i < c->nfiles; i++)
-		if ((rc = commit_file(c, c->files[i])) != 0)
+		if ((rc = c->files[i]->late ? commit_backup(c, c->files[i]) :
+		    commit_file(c, c->files[i])) != 0)
 			goto failed;
 	if (!leaves_sshd_alone(c) && (rc = apply_restart(c)) != 0)
 		goto failed;
+	if (c->plan_late != NULL && (rc = c->plan_late(c->plan_late_arg, &c->cause)) != 0)
+		goto failed;
+	for (i = 0; i < c->nfiles; i++)
+		if (c->files[i]->late && (rc = commit_file(c, c->files[i])) != 0)
+			goto failed;
 	if ((rc = verify(c)) != 0)
 		goto failed;
 	c->committed = 1;

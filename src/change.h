@@ -31,10 +31,12 @@ struct planned_file {
 	int exists;		/* there was a file before */
 	int secret;		/* holds hashes: wiped when freed, masked in diffs */
 	const char *backup;	/* keep the old contents there first (inside root), or NULL */
+	int backed_up;		/* the backup was written */
 	int touched;		/* a write was attempted: restore on rollback */
 	int make_parent;	/* create the missing parent directory (0700, owned by st) */
 	int made_parent;	/* it was created: remove it on rollback */
 	char *orig_link;	/* a hard link to the file as it was, from the commit on */
+	int late;		/* planned by change.plan_late, written after sshd's reload (its backup before) */
 };
 
 struct change {
@@ -55,9 +57,15 @@ struct change {
 	struct sshd_listener running;	/* it, with its command-line options */
 	int rundir_created;
 	int need_host_keys;
+	int sshd_touched;	/* the reload or start began: a rollback must undo it */
 	int committed;
 	int no_start;		/* a stopped sshd stays stopped (disable) */
 	int dir_lock;		/* fd holding the flock on sshd_config's directory, or -1 */
+	/* When set, change_commit calls it after reloading sshd, and only then
+	 * writes the files marked late: their new text may be what it plans (0, or
+	 * an exit code with *cause, which rolls everything back). */
+	int (*plan_late)(void *arg, char **cause);
+	void *plan_late_arg;
 	char *cause;
 };
 
@@ -99,7 +107,8 @@ int change_check_sshd(struct change *c, const char *user);
 int change_inspect(struct change *c, const char *user);
 
 /* Commit every planned file, reload or start sshd, verify; on failure roll
- * everything back. Signals that would stop podpass are held meanwhile. */
+ * everything back. Files marked late are planned (plan_late) and written after
+ * the reload. Signals that would stop podpass are held meanwhile. */
 int change_commit(struct change *c);
 
 /* --dry-run: a unified diff of every planned file (lines of a secret file

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -32,11 +33,17 @@ struct hash_job {
 	pthread_t thread;
 	int running;		/* the thread was started and not yet joined */
 	const char *password;	/* run->secret.buf: neither freed nor wiped while running */
-	const char *method;
+	char *setting;		/* hash_new_setting's, made before the thread starts */
+	int nice;		/* on its own thread: run at HASH_NICE */
 	char *hash;
 	char *cause;
 	int rc;
 };
+
+/* The hashing thread's nice value: the sshd runs and the reload that podpass
+ * waits on come first, the hash takes the CPU time they leave (and what it is
+ * given is inherited by the twin thread hash.c starts). */
+#define HASH_NICE 10
 
 /* Everything one run of enable knows besides the change itself. */
 struct enable_run {
@@ -46,6 +53,7 @@ struct enable_run {
 	struct hash_job job;
 	char *hash;
 	struct account acct;
+	long today;		/* for the lastchg field */
 	struct planned_file keys;	/* ~/.ssh/authorized_keys */
 	size_t keys_added;
 	char *cause;
@@ -89,12 +97,16 @@ static void *hash_job_main(void *arg)
 {
 	struct hash_job *j = arg;
 
-	j->rc = hash_password(j->password, j->method, &j->hash, &j->cause);
+	if (j->nice)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), HASH_NICE);
+	j->rc = hash_with_setting(j->password, j->setting, &j->hash, &j->cause);
 	return NULL;
 }
 
 /* Start turning the secret into the hash that goes into /etc/shadow; take it
- * with finish_hash. A ready hash (--encrypted) is only validated. */
+ * with finish_hash. Every error of the input (length, method) comes from here,
+ * before the thread starts: the thread can only fail where libxcrypt does. A
+ * ready hash (--encrypted) is only validated. */
 static int start_hash(struct enable_run *run)
 {
 	struct hash_job *j = &run->job;
@@ -108,13 +120,17 @@ static int start_hash(struct enable_run *run)
 	}
 	if ((rc = secret_check_password(&run->secret, run->o->min_length, &run->cause)) != 0)
 		return rc;
+	rc = hash_new_setting(run->secret.buf, run->o->method, &j->setting, &run->cause);
+	if (rc != 0)
+		return rc;
 	j->password = run->secret.buf;
-	j->method = run->o->method;
+	j->nice = 1;
 	if (pthread_create(&j->thread, NULL, hash_job_main, j) == 0) {
 		j->running = 1;
 		return 0;
 	}
 	log_debug("no thread for hashing: hashing first");
+	j->nice = 0;
 	hash_job_main(j);
 	return 0;
 }
@@ -141,23 +157,68 @@ static int finish_hash(struct enable_run *run)
 	return 0;
 }
 
-
-
-/* Plan /etc/shadow with the new hash; an expired account is refused, as no
- * login could work. */
-static int plan_shadow(struct enable_run *run, long today)
+/* Read the user's /etc/shadow entry (under the lock); an expired account is
+ * refused, as no login could work. */
+static int read_shadow(struct enable_run *run)
 {
 	struct account *a = &run->acct;
 	int rc;
 
 	if ((rc = account_read_shadow(&run->ch, a, &run->cause)) != 0)
 		return rc;
-	if (a->entry.expire >= 0 && a->entry.expire <= today) {
+	if (a->entry.expire >= 0 && a->entry.expire <= run->today) {
 		set_cause(&run->cause, "/etc/shadow line %d: the account '%s' has expired, "
 		    "so no login would work (chage -E -1 %s)", a->line, a->user, a->user);
 		return EX_DATAERR;
 	}
-	return account_plan_hash(a, run->hash, today, &run->cause);
+	return 0;
+}
+
+/* Plan /etc/shadow with hash (any earlier plan is dropped). */
+static int plan_shadow_with(struct enable_run *run, const char *hash)
+{
+	struct planned_file *f = &run->acct.shadow;
+
+	freezero(f->new, f->newlen);
+	f->new = NULL;
+	f->newlen = 0;
+	return account_plan_hash(&run->acct, hash, run->today, &run->cause);
+}
+
+/* Plan /etc/shadow with the new hash, once it is there. */
+static int plan_shadow(struct enable_run *run)
+{
+	int rc;
+
+	if ((rc = finish_hash(run)) != 0)
+		return rc;
+	return plan_shadow_with(run, run->hash);
+}
+
+/* change.plan_late: the hash, finished while sshd reloaded, goes into the plan. */
+static int plan_shadow_late(void *arg, char **cause)
+{
+	struct enable_run *run = arg;
+	int rc = plan_shadow(run);
+
+	if (rc != 0) {
+		free(*cause);
+		*cause = run->cause;
+		run->cause = NULL;
+	}
+	return rc;
+}
+
+/* 1 when /etc/shadow may be written after sshd's reload, so that the hashing
+ * goes on while sshd reloads: only when the user's current password field can
+ * match no password ('*', or locked with '!'), so that sshd, taking passwords
+ * from the reload on, takes none but the new one. */
+static int shadow_may_come_last(const struct enable_run *run)
+{
+	const char *h = run->acct.entry.hash;
+
+	return run->job.running && !run->o->dry_run && run->o->restart != RESTART_NONE &&
+	    h != NULL && (h[0] == '*' || h[0] == '!');
 }
 
 /* Plan the new main sshd_config: the managed block at the top. */
@@ -245,16 +306,17 @@ static int check_key_for_both(struct enable_run *run)
 }
 
 /* Steps 1 and 2: plan every new file in memory and check everything. The
- * shadow file is planned last, under the lock, so that it is read fresh. */
+ * shadow file is read last, under the lock, so that it is read fresh; its new
+ * text is planned when the hash is there: now, or after sshd's reload
+ * (shadow_may_come_last). */
 static int plan_and_check(struct enable_run *run)
 {
-	long today;
 	int rc;
 
 	if ((rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0 ||
 	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
 		return rc;
-	if ((today = account_today(&run->cause)) < 0)
+	if ((run->today = account_today(&run->cause)) < 0)
 		return EX_USAGE;
 	if ((rc = plan_config(run)) != 0 ||
 	    (rc = change_check_sshd(&run->ch, run->o->user)) != 0 ||
@@ -265,11 +327,18 @@ static int plan_and_check(struct enable_run *run)
 		return rc;
 	if (run->keys_added > 0)
 		change_add_file(&run->ch, &run->keys);
-	if ((rc = check_key_for_both(run)) != 0 || (rc = finish_hash(run)) != 0)
-		return rc;
-	if ((rc = plan_shadow(run, today)) != 0)
+	if ((rc = check_key_for_both(run)) != 0 || (rc = read_shadow(run)) != 0)
 		return rc;
 	change_add_file(&run->ch, &run->acct.shadow);
+	if (!shadow_may_come_last(run))
+		return plan_shadow(run);
+	/* Planned now with the setting in the hash's place, so that whatever in
+	 * /etc/shadow could refuse the edit does so before any write. */
+	if ((rc = plan_shadow_with(run, run->job.setting)) != 0)
+		return rc;
+	run->acct.shadow.late = 1;
+	run->ch.plan_late = plan_shadow_late;
+	run->ch.plan_late_arg = run;
 	return 0;
 }
 
@@ -333,6 +402,7 @@ static void run_free(struct enable_run *run)
 	if (j->running)
 		pthread_join(j->thread, NULL);	/* it reads the secret: wait first */
 	strfreezero(j->hash);
+	strfreezero(j->setting);
 	free(j->cause);
 	change_free(&run->ch);
 	account_free(&run->acct);

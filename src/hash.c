@@ -190,14 +190,12 @@ static int begins_with_setting(const char *hash, const char *setting)
 static int check_bytes(const char *hash, char **cause);
 static int check_method(const char *hash, char **cause);
 
-/* Hash password with method and a fresh salt; the result is verified and validated. */
-int hash_password(const char *password, const char *method, char **hash, char **cause)
+int hash_new_setting(const char *password, const char *method, char **setting, char **cause)
 {
 	const char *prefix;
-	char *setting = NULL, *out = NULL, *twin = NULL;
 	int rc;
 
-	*hash = NULL;
+	*setting = NULL;
 	if ((rc = hash_method_prefix(method, &prefix, cause)) != 0)
 		return rc;
 	if (password == NULL) {
@@ -208,9 +206,15 @@ int hash_password(const char *password, const char *method, char **hash, char **
 		set_cause(cause, "the password is longer than %d bytes", CRYPT_MAX_PASSPHRASE_SIZE - 1);
 		return EX_DATAERR;
 	}
-	if ((rc = new_setting(prefix, method, &setting, cause)) != 0)
-		goto out;
-	rc = EX_SOFTWARE;
+	return new_setting(prefix, method, setting, cause);
+}
+
+int hash_with_setting(const char *password, const char *setting, char **hash, char **cause)
+{
+	char *out = NULL, *twin = NULL;
+	int rc = EX_SOFTWARE;
+
+	*hash = NULL;
 	errno = 0;
 	if ((out = hash_twice(password, setting, &twin)) == NULL) {
 		set_cause(cause, "crypt failed: %s", strerror(errno));
@@ -232,6 +236,19 @@ int hash_password(const char *password, const char *method, char **hash, char **
 out:
 	strfreezero(out);
 	strfreezero(twin);
+	return rc;
+}
+
+/* Hash password with method and a fresh salt; the result is verified and validated. */
+int hash_password(const char *password, const char *method, char **hash, char **cause)
+{
+	char *setting;
+	int rc;
+
+	*hash = NULL;
+	if ((rc = hash_new_setting(password, method, &setting, cause)) != 0)
+		return rc;
+	rc = hash_with_setting(password, setting, hash, cause);
 	strfreezero(setting);
 	return rc;
 }

@@ -20,6 +20,18 @@ int hash_method_prefix(const char *method, const char **prefix, char **cause);
  * Returns 0 and a malloc'd *hash, or an EX_* code with *cause. */
 int hash_password(const char *password, const char *method, char **hash, char **cause);
 
+/* hash_password in two halves, so that every error of its input comes before
+ * the costly part (which may run on a thread while podpass goes on): the
+ * first checks the method and the password's length and makes a fresh
+ * setting (malloc'd *setting; 0, or EX_USAGE / EX_DATAERR / EX_SOFTWARE with
+ * *cause); the second hashes with it, verified and validated as
+ * hash_password's result is (0 and malloc'd *hash, or EX_SOFTWARE: libxcrypt
+ * failed, which no input causes). */
+int hash_new_setting(const char *password, const char *method, char **setting,
+    char **cause);
+int hash_with_setting(const char *password, const char *setting, char **hash,
+    char **cause);
+
 /* Check that hash is a complete crypt(5) string of a known, enabled,
  * non-legacy method: not empty, not '*' or '!...', not a bare salt, no ':',
  * no newline, no other control character.

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -186,32 +187,45 @@ static void drain_pipes(int outfd, int errfd, struct buf *out, struct buf *err)
 	}
 }
 
-int sshd_run(const char *root, char *const argv[], char **out, char **err,
-    int *status, char **cause)
+int sshd_run_start(const char *root, char *const argv[], struct sshd_child *ch, char **cause)
 {
-	struct buf ob = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
-	int op[2], ep[2], ws;
-	pid_t pid;
+	int op[2], ep[2], saved;
 
+	ch->pid = 0;
+	ch->outfd = ch->errfd = -1;
 	if (pipe2(op, O_CLOEXEC) != 0)
-		goto fail_early;
+		goto fail;
 	if (pipe2(ep, O_CLOEXEC) != 0) {
+		saved = errno;
 		close(op[0]);
 		close(op[1]);
-		goto fail_early;
+		errno = saved;
+		goto fail;
 	}
 	log_debug("running %s", argv[0]);
-	if (spawn_child(root, argv, op[1], ep[1], &pid) != 0) {
-		int saved = errno;
-
+	if (spawn_child(root, argv, op[1], ep[1], &ch->pid) != 0) {
+		saved = errno;
 		close(op[0]); close(op[1]); close(ep[0]); close(ep[1]);
 		errno = saved;
-		goto fail_early;
+		goto fail;
 	}
 	close(op[1]);
 	close(ep[1]);
-	drain_pipes(op[0], ep[0], &ob, &eb);
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+	ch->outfd = op[0];
+	ch->errfd = ep[0];
+	return 0;
+fail:
+	set_cause(cause, "cannot run %s: %s", argv[0], strerror(errno));
+	return EX_OSERR;
+}
+
+void sshd_run_finish(struct sshd_child *ch, char **out, char **err, int *status)
+{
+	struct buf ob = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
+	int ws;
+
+	drain_pipes(ch->outfd, ch->errfd, &ob, &eb);
+	while (waitpid(ch->pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (out != NULL)
@@ -220,10 +234,18 @@ int sshd_run(const char *root, char *const argv[], char **out, char **err,
 		*err = buf_take(&eb, NULL);
 	buf_free(&ob);
 	buf_free(&eb);
-	return 0;
-fail_early:
-	set_cause(cause, "cannot run %s: %s", argv[0], strerror(errno));
-	return EX_OSERR;
+	memset(ch, 0, sizeof(*ch));
+}
+
+int sshd_run(const char *root, char *const argv[], char **out, char **err,
+    int *status, char **cause)
+{
+	struct sshd_child ch;
+	int rc = sshd_run_start(root, argv, &ch, cause);
+
+	if (rc == 0)
+		sshd_run_finish(&ch, out, err, status);
+	return rc;
 }
 
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause)
@@ -274,11 +296,12 @@ static void shorten_message(char *s)
 	}
 }
 
-int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
-    char *const *extra, size_t nextra, const char *spec, char **dump, char **cause)
+int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
+    const char *hostkey, char *const *extra, size_t nextra, const char *spec,
+    struct sshd_child *ch, char **cause)
 {
-	char *argv[32], *out = NULL, *err = NULL;
-	int n = 0, status, rc;
+	char *argv[32];
+	int n = 0;
 	size_t i;
 
 	argv[n++] = (char *)ctx->sshd_path;
@@ -294,8 +317,15 @@ int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *h
 	argv[n++] = "-C";
 	argv[n++] = (char *)spec;
 	argv[n] = NULL;
-	if ((rc = sshd_run(ctx->root, argv, &out, &err, &status, cause)) != 0)
-		return rc;
+	return sshd_run_start(ctx->root, argv, ch, cause);
+}
+
+int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause)
+{
+	char *out = NULL, *err = NULL;
+	int status;
+
+	sshd_run_finish(ch, &out, &err, &status);
 	if (status != 0) {
 		shorten_message(err);
 		set_cause(cause, "sshd rejects the configuration: %s", *err ? err :
@@ -307,6 +337,15 @@ int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *h
 	free(err);
 	*dump = out;
 	return 0;
+}
+
+int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
+    char *const *extra, size_t nextra, const char *spec, char **dump, char **cause)
+{
+	struct sshd_child ch;
+	int rc = sshd_effective_start(ctx, config, hostkey, extra, nextra, spec, &ch, cause);
+
+	return rc != 0 ? rc : sshd_effective_finish(&ch, dump, cause);
 }
 
 size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n)
@@ -521,8 +560,12 @@ static ssize_t untitle_cmdline(char *buf, ssize_t n)
 	return n;
 }
 
-/* The listener's command line: its -f argument (malloc'd, or NULL) and the
- * -o and -p options that override sshd_config (appended to *extra). */
+/* The file sshd reads when its command line has no -f. */
+#define SSHD_DEFAULT_CONFIG "/etc/ssh/sshd_config"
+
+/* The listener's command line: the config file it reads (malloc'd: its -f
+ * argument, else sshd's default), and the -o and -p options that override
+ * sshd_config (appended to *extra). NULL when the command line cannot be read. */
 static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
 {
 	char buf[8192], *p, *end, *next, *farg = NULL;
@@ -551,7 +594,7 @@ static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
 		if (p[2] == '\0')
 			next += strlen(next) + 1;
 	}
-	return farg;
+	return farg != NULL ? farg : xstrdup(SSHD_DEFAULT_CONFIG);
 }
 
 /* The pid written in pidfile (a path inside root), or 0. */
@@ -607,8 +650,9 @@ int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port
 		p = scan_for_listener(port);
 	if (p == 0)
 		return 0;
-	farg = listener_args(p, &l->extra, &l->nextra);
-	if (farg != NULL && strcmp(farg, ctx->config_path) != 0) {
+	if ((farg = listener_args(p, &l->extra, &l->nextra)) == NULL)
+		return 0;	/* gone since it was found */
+	if (strcmp(farg, ctx->config_path) != 0) {
 		set_cause(cause, "the running sshd (pid %ld) reads %s, not %s; run podpass "
 		    "with --sshd-config %s", (long)p, farg, ctx->config_path, farg);
 		free(farg);
@@ -662,29 +706,56 @@ static int same_netns(pid_t pid)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Add the listening TCP sockets on port of one address family to inodes (*n
- * so far, at most max), from the kernel's socket diagnostics (NETLINK_SOCK_DIAG)
- * of podpass's network namespace: what /proc/net/tcp shows, without the walk
- * over the whole TCP hash table that every read of it costs (milliseconds, and
- * more on a machine with more memory). -1 when the kernel does not answer so. */
-static int diag_listen_inodes(int family, int port, unsigned long *inodes, size_t *n,
-    size_t max)
+int sshd_diag_parse(const void *buf, size_t len, int port, unsigned long *inodes,
+    size_t *n, size_t max, int *interrupted)
+{
+	const struct nlmsghdr *h = buf;
+	const struct inet_diag_msg *d;
+	int left = (int)len, err;
+
+	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+			*interrupted = 1;
+		if (h->nlmsg_type == NLMSG_DONE) {
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(err)))
+				return 1;
+			memcpy(&err, NLMSG_DATA(h), sizeof(err));
+			return err < 0 ? -1 : 1;
+		}
+		if (h->nlmsg_type == NLMSG_ERROR)
+			return -1;
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*d)))
+			continue;
+		d = NLMSG_DATA(h);
+		if (ntohs(d->id.idiag_sport) == port && d->idiag_inode != 0 && *n < max)
+			inodes[(*n)++] = d->idiag_inode;
+	}
+	return 0;
+}
+
+/* One dump of the listening TCP sockets of family into inodes, as for
+ * diag_listen_inodes: 0 when it is whole, 1 when the kernel marked it
+ * inconsistent (NLM_F_DUMP_INTR: sockets came or went while it was made), -1
+ * when the kernel did not answer so, within a second for each read. */
+static int diag_dump(int family, int port, unsigned long *inodes, size_t *n, size_t max)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} msg;
 	struct sockaddr_nl kernel;
+	struct timeval tv = { 1, 0 };
 	union {
 		struct nlmsghdr h;
 		char bytes[16384];
 	} buf;
-	const struct inet_diag_msg *d;
-	struct nlmsghdr *h;
-	int fd, len, rc = -1;
+	int fd, len, rc = -1, done = 0, interrupted = 0;
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
 		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		goto out;
 	memset(&kernel, 0, sizeof(kernel));
 	kernel.nl_family = AF_NETLINK;
 	memset(&msg, 0, sizeof(msg));
@@ -697,30 +768,43 @@ static int diag_listen_inodes(int family, int port, unsigned long *inodes, size_
 	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel, sizeof(kernel)) !=
 	    (ssize_t)sizeof(msg))
 		goto out;
-	for (;;) {
+	while (done == 0) {
 		len = (int)recv(fd, buf.bytes, sizeof(buf.bytes), 0);
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len <= 0)
 			goto out;
-		for (h = &buf.h; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
-				rc = 0;
-				goto out;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR)
-				goto out;
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*d)))
-				continue;
-			d = NLMSG_DATA(h);
-			if (ntohs(d->id.idiag_sport) == port && d->idiag_inode != 0 && *n < max)
-				inodes[(*n)++] = d->idiag_inode;
-		}
+		done = sshd_diag_parse(buf.bytes, (size_t)len, port, inodes, n, max,
+		    &interrupted);
 	}
+	if (done > 0)
+		rc = interrupted;
 out:
 	close(fd);
 	return rc;
+}
+
+/* Add the listening TCP sockets on port of one address family to inodes (*n
+ * so far, at most max), from the kernel's socket diagnostics (NETLINK_SOCK_DIAG)
+ * of podpass's network namespace: what /proc/net/tcp shows, without the walk
+ * over the whole TCP hash table that every read of it costs (milliseconds, and
+ * more on a machine with more memory). A dump the kernel marks inconsistent is
+ * made again, once. -1, with *n as it was, when the kernel does not answer so. */
+static int diag_listen_inodes(int family, int port, unsigned long *inodes, size_t *n,
+    size_t max)
+{
+	size_t start = *n;
+	int rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		*n = start;
+		if ((rc = diag_dump(family, port, inodes, n, max)) != 1)
+			break;
+		log_debug("socket diagnostics: an inconsistent dump (sockets changed)");
+	}
+	if (rc != 0)
+		*n = start;
+	return rc == 0 ? 0 : -1;
 }
 
 size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max)
@@ -777,15 +861,17 @@ static int connect_with_deadline(const char *addr, int port, int timeout_ms)
  * once: past MaxStartups (a pod on a public address under a stream of bots'
  * connections) "Exceeded MaxStartups" up to OpenSSH 8.x, and from 9.8 on "Not
  * allowed at this time", also for a source address that PerSourcePenalties refuses
- * for a while. It comes from the listener itself, so it is an answer: taking it for
- * silence would roll back a working change for as long as the load lasts. (A bare
- * close without a word, as OpenSSH 9.0 to 9.7 drop, is not: a session process that
- * dies at once, sshd's own /run/sshd missing say, looks the same.) */
+ * for a while. It comes from the listener itself, so a busy sshd's drop counts as an
+ * answer: taking it for silence would roll back a working change for as long as the
+ * load lasts. But not after a session process of the same listener ended before key
+ * exchange (a config that breaks sessions): from 9.8 on that earns podpass's address
+ * a penalty (90 s for a crash), and every later connection gets the same message,
+ * so then only a key exchange counts (wait_listening). (A bare close without a word,
+ * as OpenSSH 9.0 to 9.7 drop, is no answer: a session process that dies at once,
+ * sshd's own /run/sshd missing say, looks the same.) */
 static const char *const sshd_drop_messages[] = {
 	"Not allowed at this time", "Exceeded MaxStartups",
 };
-
-static int warned_busy;
 
 /* The drop message buf (got bytes) begins with, or -1 when none; -2 while buf is
  * still a proper prefix of one. */
@@ -841,33 +927,34 @@ static int first_packet_done(const char *buf, size_t got)
 	return eol != NULL && (size_t)(eol + 1 - buf) + 6 <= got;
 }
 
-/* 0 when addr:port answers within timeout_ms as a working sshd does, or with the
- * message of an sshd that accepted the connection and dropped it.
+/* How addr:port answers within timeout_ms: SSHD_PROBE_KEX as a working sshd does,
+ * SSHD_PROBE_DROPPED with a drop message (*drop, then), SSHD_PROBE_NO_KEX for a
+ * connection that ends, stalls or says something else before a key exchange,
+ * SSHD_PROBE_NO_CONNECT when it cannot be reached.
  * A banner is not enough: OpenSSH 10 sends it from the session process and only
  * then starts sshd-auth for the key exchange, which can still fail (a config too
  * large to hand over is one way), and then every login fails. So the probe sends
  * its own version line and waits for sshd's first key exchange packet
  * (SSH_MSG_KEXINIT, 20), then hangs up. */
-static int probe_one(const char *addr, int port, int timeout_ms)
+static enum sshd_probe_result probe_one(const char *addr, int port, int timeout_ms,
+    const char **drop)
 {
 	static const char ident[] = "SSH-2.0-podpass_probe\r\n";
 	char buf[1024];
 	size_t got = 0, off;
 	long long deadline = now_ms() + timeout_ms;
-	int fd = connect_with_deadline(addr, port, timeout_ms), rc = -1, drop;
+	int fd = connect_with_deadline(addr, port, timeout_ms), d;
+	enum sshd_probe_result rc = SSHD_PROBE_NO_KEX;
 	const char *eol;
 
 	if (fd < 0)
-		return -1;
+		return SSHD_PROBE_NO_CONNECT;
 	probe_read(fd, buf, sizeof(buf), &got, deadline, first_line_done);
-	if ((drop = drop_message(buf, got)) >= 0) {
-		if (!warned_busy)
-			log_warn("sshd on %s port %d is busy: it accepts new connections and "
-			    "drops them (\"%s\": MaxStartups, or PerSourcePenalties for "
-			    "this address); logins may have to wait until the load passes",
-			    addr, port, sshd_drop_messages[drop]);
-		warned_busy = 1;
-		rc = 0;
+	if ((d = drop_message(buf, got)) >= 0) {
+		log_debug("sshd on %s port %d dropped the connection: \"%s\"", addr, port,
+		    sshd_drop_messages[d]);
+		*drop = sshd_drop_messages[d];
+		rc = SSHD_PROBE_DROPPED;
 	} else if (got >= 8 && memcmp(buf, "SSH-2.0-", 8) == 0 &&
 	    memchr(buf, '\n', got) != NULL &&
 	    send(fd, ident, sizeof(ident) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(ident) - 1) {
@@ -875,23 +962,32 @@ static int probe_one(const char *addr, int port, int timeout_ms)
 		eol = memchr(buf, '\n', got);
 		off = (size_t)(eol + 1 - buf);
 		if (first_packet_done(buf, got) && (unsigned char)buf[off + 5] == 20)
-			rc = 0;
+			rc = SSHD_PROBE_KEX;
 		else
 			log_debug("sshd on %s port %d sent its banner but no key exchange",
 			    addr, port);
-	}
+	} else
+		log_debug("sshd on %s port %d accepted a connection but sent no banner "
+		    "(%zu bytes)", addr, port, got);
 	close(fd);
 	return rc;
 }
 
-int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms)
+enum sshd_probe_result sshd_probe(const struct sshd_listen *l, int timeout_ms,
+    const char **drop)
 {
+	enum sshd_probe_result best = SSHD_PROBE_NO_CONNECT, r;
+	const char *said = NULL;
 	size_t i;
 
-	for (i = 0; i < l->naddr; i++)
-		if (probe_one(l->addr[i], l->port, timeout_ms) == 0)
-			return 0;
-	return -1;
+	for (i = 0; i < l->naddr && best != SSHD_PROBE_KEX; i++) {
+		r = probe_one(l->addr[i], l->port, timeout_ms, &said);
+		if (r > best)
+			best = r;
+	}
+	if (drop != NULL)
+		*drop = said;
+	return best;
 }
 
 /* How many of the inodes in v are sockets that pid holds open. */
@@ -952,17 +1048,83 @@ static int all_new(const unsigned long *cur, size_t ncur, const unsigned long *o
 	return 1;
 }
 
+/* The delay between probes once a probe of the new listener connected and got no
+ * key exchange: from PROBE_BACKOFF_MIN_MS, doubling up to PROBE_BACKOFF_MAX_MS.
+ * Each such connection costs sshd a session process and, from OpenSSH 9.8 on,
+ * podpass's address a penalty, so it is not repeated every POLL_STEP_MS. */
+#define PROBE_BACKOFF_MIN_MS 10
+#define PROBE_BACKOFF_MAX_MS 250
+
+/* What the probes of one new listener found so far. */
+struct probe_track {
+	int no_kex;		/* one connected and got no key exchange */
+	const char *dropped;	/* the drop message one got after that, or NULL */
+	int backoff_ms;		/* the delay before the next probe, once no_kex */
+};
+
+/* 1 when probe result r (with drop message drop) counts as sshd answering. A drop
+ * message counts only until a probe of this listener connects and gets no key
+ * exchange: from OpenSSH 9.8 on, a session process that dies so earns the address a
+ * penalty, and every later connection gets "Not allowed at this time", which must
+ * not pass for a working sshd. */
+static int probe_answered(struct probe_track *t, enum sshd_probe_result r,
+    const char *drop, int port)
+{
+	if (r == SSHD_PROBE_KEX)
+		return 1;
+	if (r == SSHD_PROBE_DROPPED && !t->no_kex) {
+		log_warn("sshd on port %d is busy: it accepts new connections and drops "
+		    "them (\"%s\": MaxStartups, or PerSourcePenalties for this address); "
+		    "logins may have to wait until the load passes", port, drop);
+		return 1;
+	}
+	if (t->no_kex)
+		t->backoff_ms = t->backoff_ms * 2 < PROBE_BACKOFF_MAX_MS ?
+		    t->backoff_ms * 2 : PROBE_BACKOFF_MAX_MS;
+	else if (r == SSHD_PROBE_NO_KEX) {
+		t->no_kex = 1;
+		t->backoff_ms = PROBE_BACKOFF_MIN_MS;
+	}
+	if (t->no_kex && drop != NULL)
+		t->dropped = drop;
+	return 0;
+}
+
+/* Why wait_listening gave up on pid. */
+static void wait_cause(pid_t pid, const struct sshd_listen *l, int foreign,
+    const struct probe_track *t, int timeout_ms, char **cause)
+{
+	if (foreign)
+		set_cause(cause, "another program listens on port %d, so sshd (pid %ld) "
+		    "cannot serve it", l->port, (long)pid);
+	else if (t->no_kex && t->dropped != NULL)
+		set_cause(cause, "sshd (pid %ld) accepted connections on port %d, but its "
+		    "session processes ended before key exchange, then it refused further "
+		    "connections (\"%s\"), so no login would work; see its log (journal, "
+		    "/var/log/auth.log)", (long)pid, l->port, t->dropped);
+	else if (t->no_kex)
+		set_cause(cause, "sshd (pid %ld) accepted connections on port %d, but its "
+		    "session processes ended before key exchange, so no login would work; "
+		    "see its log (journal, /var/log/auth.log)", (long)pid, l->port);
+	else
+		set_cause(cause, "sshd (pid %ld) did not answer on port %d within %d ms",
+		    (long)pid, l->port, timeout_ms);
+}
+
 /* Wait until pid listens on l->port on sockets not in old, no other program
- * listens on that port, and the listener answers. */
+ * listens on that port, and the listener answers (probe_answered). */
 static int wait_listening(pid_t pid, const struct sshd_listen *l,
     const unsigned long *old, size_t nold, int timeout_ms, char **cause)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = now_ms() + timeout_ms, left;
+	struct probe_track t = { 0, NULL, 0 };
+	enum sshd_probe_result r;
 	unsigned long cur[16];
+	const char *drop;
 	size_t ncur;
-	int foreign = 0;
+	int foreign = 0, step;
 
-	while (now_ms() < deadline) {
+	while ((left = deadline - now_ms()) > 0) {
 		if (kill(pid, 0) != 0 || !is_listener(pid)) {
 			set_cause(cause, "sshd (pid %ld) exited; see its log "
 			    "(journal, /var/log/auth.log, or run sshd -t)", (long)pid);
@@ -970,17 +1132,16 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 		}
 		ncur = sshd_listen_inodes(pid, l->port, cur, 16);
 		foreign = ncur > 0 && !all_owned_by(pid, cur, ncur);
-		if (ncur > 0 && !foreign && all_new(cur, ncur, old, nold) &&
-		    sshd_probe_banner(l, 1000) == 0)
-			return 0;
-		sleep_ms(POLL_STEP_MS);
+		if (ncur > 0 && !foreign && all_new(cur, ncur, old, nold)) {
+			r = sshd_probe(l, left < 1000 ? (int)left : 1000, &drop);
+			if (probe_answered(&t, r, drop, l->port))
+				return 0;
+		}
+		step = t.no_kex ? t.backoff_ms : POLL_STEP_MS;
+		if ((left = deadline - now_ms()) > 0)
+			sleep_ms(step < left ? step : (int)left);
 	}
-	if (foreign)
-		set_cause(cause, "another program listens on port %d, so sshd (pid %ld) "
-		    "cannot serve it", l->port, (long)pid);
-	else
-		set_cause(cause, "sshd (pid %ld) did not answer on port %d within %d ms",
-		    (long)pid, l->port, timeout_ms);
+	wait_cause(pid, l, foreign, &t, timeout_ms, cause);
 	return EX_UNAVAILABLE;
 }
 

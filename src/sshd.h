@@ -38,6 +38,21 @@ extern char *const sshd_child_env[];
 int sshd_run(const char *root, char *const argv[], char **out, char **err,
     int *status, char **cause);
 
+/* A child started by sshd_run_start: its pid and the read ends of the pipes
+ * on its standard output and error. */
+struct sshd_child {
+	pid_t pid;
+	int outfd, errfd;
+};
+
+/* sshd_run in two halves, so that children can run side by side: start argv
+ * as sshd_run does (0, or EX_OSERR with *cause and nothing to finish), then
+ * read its output to the end and reap it. Each started child must be
+ * finished; its pipes are close-on-exec, so one child never holds another's. */
+int sshd_run_start(const char *root, char *const argv[], struct sshd_child *ch,
+    char **cause);
+void sshd_run_finish(struct sshd_child *ch, char **out, char **err, int *status);
+
 /* 0 when the sshd binary is there and executable, else EX_UNAVAILABLE. */
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
 
@@ -49,6 +64,13 @@ int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
  * Returns 0 with malloc'd *dump, or EX_CONFIG with sshd's own message. */
 int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
     char *const *extra, size_t nextra, const char *spec, char **dump, char **cause);
+
+/* sshd_effective in two halves (sshd_run_start, sshd_run_finish): start the
+ * run, then take its result as sshd_effective returns it. */
+int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
+    const char *hostkey, char *const *extra, size_t nextra, const char *spec,
+    struct sshd_child *ch, char **cause);
+int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause);
 
 /* How many of the configured host keys (paths inside root) exist. */
 size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n);
@@ -79,7 +101,8 @@ struct sshd_listener {
 /* The running sshd listener for this config: the process named in pidfile
  * (inside root) or else found in /proc, that holds a listening socket on
  * port. l->pid is 0 when none runs. EX_CONFIG with *cause when the running
- * sshd reads another config file. */
+ * sshd reads another config file than ctx->config_path (its -f argument, or
+ * without one sshd's default, /etc/ssh/sshd_config). */
 int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
     struct sshd_listener *l, char **cause);
 void sshd_listener_free(struct sshd_listener *l);
@@ -88,13 +111,27 @@ void sshd_listener_free(struct sshd_listener *l);
  * namespace (IPv4 and IPv6). Returns how many were found, at most max. */
 size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max);
 
+/* Read one reply of the kernel's socket diagnostics (NETLINK_SOCK_DIAG, len
+ * bytes of netlink messages in buf) to a dump of listening TCP sockets: add the
+ * inodes of the ones on port to inodes (*n so far, at most max), and set
+ * *interrupted when a message carries NLM_F_DUMP_INTR (the dump is not
+ * consistent). Returns 0 when more is to come, 1 at the end of the dump
+ * (NLMSG_DONE), -1 when the kernel reports an error (NLMSG_ERROR, or a
+ * NLMSG_DONE that carries a negative error). sshd_listen_inodes's reader. */
+int sshd_diag_parse(const void *buf, size_t len, int port, unsigned long *inodes,
+    size_t *n, size_t max, int *interrupted);
+
 /* Wait until pid, an sshd listener that may be restarting itself after a
  * SIGHUP, listens on port again. 0 then; -1 when it is gone or the time
  * is up. */
 int sshd_wait_listener(pid_t pid, int port, int timeout_ms);
 
 /* Send SIGHUP to the listener and wait until it listens again on new
- * sockets and answers with its banner. */
+ * sockets and answers (sshd_probe): with a key exchange, or with a drop
+ * message until a probe of the new listener connects and gets no key
+ * exchange. After such a probe the next ones wait longer each time (10 ms,
+ * doubling up to 250 ms). EX_UNAVAILABLE with *cause saying what came
+ * instead when pid exits or timeout_ms passes. */
 int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause);
 
 /* Start sshd: systemd's unit when systemd runs, else the binary itself
@@ -107,9 +144,24 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
  * which run in their own processes, stay. Pid 1 is never stopped. */
 int sshd_stop(pid_t pid, int timeout_ms, char **cause);
 
-/* 0 when one of the listen addresses answers with "SSH-2.0-" within
- * timeout_ms, else -1. */
-int sshd_probe_banner(const struct sshd_listen *l, int timeout_ms);
+/* How a listen address answered a probe connection, from least to most telling. */
+enum sshd_probe_result {
+	SSHD_PROBE_NO_CONNECT,	/* the connection was refused or timed out */
+	SSHD_PROBE_DROPPED,	/* sshd's drop message ("Not allowed at this time",
+				 * "Exceeded MaxStartups"): busy, or refusing the
+				 * address for a while */
+	SSHD_PROBE_NO_KEX,	/* connected, but the connection ended, stalled or
+				 * said something else before a key exchange: a
+				 * session process that died serves no login */
+	SSHD_PROBE_KEX,		/* "SSH-2.0-" banner, then sshd's first key exchange
+				 * packet: sshd serves logins */
+};
+
+/* Probe the listen addresses in turn, each within timeout_ms, until one
+ * answers SSHD_PROBE_KEX; returns the most telling answer. *drop (when drop is
+ * not NULL) is then the drop message an address sent, or NULL. */
+enum sshd_probe_result sshd_probe(const struct sshd_listen *l, int timeout_ms,
+    const char **drop);
 
 #endif
 

@@ -188,6 +188,45 @@ START_TEST(test_hash_bad_password)
 }
 END_TEST
 
+/* The first half refuses every bad input (too long, unknown or legacy method)
+ * and makes no setting; the second half's hash begins with that setting and
+ * verifies. */
+START_TEST(test_hash_halves)
+{
+	char *setting = NULL, *hash = NULL, *cause = NULL, *pw = malloc(CRYPT_MAX_PASSPHRASE_SIZE + 1);
+	static const char *const refused[] = { "md5", "sha256", "des" };
+	size_t i;
+
+	ck_assert_ptr_nonnull(pw);
+	memset(pw, 'a', CRYPT_MAX_PASSPHRASE_SIZE);
+	pw[CRYPT_MAX_PASSPHRASE_SIZE] = '\0';
+	ck_assert_int_eq(hash_new_setting(pw, "sha512", &setting, &cause), EX_DATAERR);
+	ck_assert_ptr_null(setting);
+	ck_assert_ptr_nonnull(strstr(cause, "longer than"));
+	free(cause);
+	cause = NULL;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		ck_assert_int_eq(hash_new_setting("good password", refused[i], &setting, &cause),
+		    EX_USAGE);
+		ck_assert_ptr_null(setting);
+		ck_assert_ptr_nonnull(cause);
+		free(cause);
+		cause = NULL;
+	}
+	pw[CRYPT_MAX_PASSPHRASE_SIZE - 1] = '\0';
+	ck_assert_int_eq(hash_new_setting(pw, NULL, &setting, &cause), 0);
+	ck_assert_ptr_nonnull(setting);
+	ck_assert_int_eq(hash_with_setting(pw, setting, &hash, &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_int_eq(strncmp(hash, setting, strlen(setting)), 0);
+	ck_assert_int_eq(hash_verify(pw, hash), 1);
+	ck_assert_int_eq(hash_verify("another password", hash), 0);
+	free(hash);
+	free(setting);
+	free(pw);
+}
+END_TEST
+
 START_TEST(test_verify_known_answer)
 {
 	ck_assert_int_eq(hash_verify("probe", SHA512_PROBE), 1);
@@ -321,6 +360,7 @@ Suite *hash_suite(void)
 	tcase_add_test(tc, test_hash_sha256_consistent);
 	tcase_add_test(tc, test_hash_salted);
 	tcase_add_test(tc, test_hash_bad_password);
+	tcase_add_test(tc, test_hash_halves);
 	tcase_add_test(tc, test_verify_known_answer);
 	suite_add_tcase(s, tc);
 

@@ -1,15 +1,26 @@
-/* sshd_probe_banner against a real listening socket on loopback, served by a
- * forked child that answers as a given sshd would (or not at all) and closes. */
+/* sshd_probe against a real listening socket on loopback, served by a forked
+ * child that answers as a given sshd would (or not at all) and closes; sshd_reload
+ * and sshd_find_listener against a child that stands in for an sshd listener;
+ * sshd_diag_parse on netlink replies made here. */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_suites.h"
@@ -20,27 +31,39 @@ struct server {
 	int port;
 };
 
-/* Listen on 127.0.0.1 (a free port); a child accepts one connection, writes first
- * (in two halves, to test answers that come in pieces), then, when after is not
- * NULL, reads the client's version line and writes after's n bytes; then closes. */
-static struct server serve_once(const char *first, const char *after, size_t n)
+/* A listening socket on addr (IPv4), port (0: a free one); *port is set to it. */
+static int listen_tcp4(const char *addr, int *port)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)*port);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Listen on addr, port (0: a free one); a child accepts one connection, writes first
+ * (in two halves, to test answers that come in pieces), then, when after is not
+ * NULL, reads the client's version line and writes after's n bytes; then closes. */
+static struct server serve_once_at(const char *addr, int port, const char *first,
+    const char *after, size_t n)
+{
 	struct server s;
 	int fd, c;
 	size_t half = strlen(first) / 2;
 	char ch;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	s.port = ntohs(sin.sin_port);
+	s.port = port;
+	fd = listen_tcp4(addr, &s.port);
 	s.pid = fork();
 	ck_assert_int_ge(s.pid, 0);
 	if (s.pid == 0) {
@@ -66,23 +89,40 @@ static struct server serve_once(const char *first, const char *after, size_t n)
 	return s;
 }
 
-static int probe_with(const char *first, const char *after, size_t n)
+/* serve_once_at on 127.0.0.1, a free port. */
+static struct server serve_once(const char *first, const char *after, size_t n)
+{
+	return serve_once_at("127.0.0.1", 0, first, after, n);
+}
+
+/* Stop a server of serve_once_at and reap it. */
+static void server_end(struct server s)
+{
+	int status;
+
+	kill(s.pid, SIGKILL);
+	waitpid(s.pid, &status, 0);
+}
+
+static const char *last_drop;
+
+/* sshd_probe of 127.0.0.1 served by serve_once; its drop message in last_drop. */
+static enum sshd_probe_result probe_with(const char *first, const char *after, size_t n)
 {
 	struct sshd_listen l;
 	struct server s = serve_once(first, after, n);
-	int rc, status;
+	enum sshd_probe_result rc;
 
 	memset(&l, 0, sizeof(l));
 	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
 	l.naddr = 1;
 	l.port = s.port;
-	rc = sshd_probe_banner(&l, 2000);
-	kill(s.pid, SIGKILL);
-	waitpid(s.pid, &status, 0);
+	rc = sshd_probe(&l, 2000, &last_drop);
+	server_end(s);
 	return rc;
 }
 
-static int probe(const char *first)
+static enum sshd_probe_result probe(const char *first)
 {
 	return probe_with(first, NULL, 0);
 }
@@ -95,7 +135,8 @@ static const char disconnect[] = { 0, 0, 0, 12, 4, 1, 1, 2, 3, 4, 5, 6 };
 
 START_TEST(banner_and_kexinit_answer)
 {
-	ck_assert_int_eq(probe_with(BANNER, kexinit, sizeof(kexinit)), 0);
+	ck_assert_int_eq(probe_with(BANNER, kexinit, sizeof(kexinit)), SSHD_PROBE_KEX);
+	ck_assert_ptr_null(last_drop);
 }
 END_TEST
 
@@ -103,39 +144,44 @@ END_TEST
  * the connection ends before any key exchange, and so does every login. */
 START_TEST(banner_alone_is_no_answer)
 {
-	ck_assert_int_eq(probe(BANNER), -1);
-	ck_assert_int_eq(probe_with(BANNER, disconnect, sizeof(disconnect)), -1);
-	ck_assert_int_eq(probe_with(BANNER, kexinit, 5), -1);
+	ck_assert_int_eq(probe(BANNER), SSHD_PROBE_NO_KEX);
+	ck_assert_int_eq(probe_with(BANNER, disconnect, sizeof(disconnect)), SSHD_PROBE_NO_KEX);
+	ck_assert_int_eq(probe_with(BANNER, kexinit, 5), SSHD_PROBE_NO_KEX);
 }
 END_TEST
 
 /* OpenSSH 9.8 and later, past MaxStartups or PerSourcePenalties. */
 START_TEST(not_allowed_answers)
 {
-	ck_assert_int_eq(probe("Not allowed at this time\r\n"), 0);
+	ck_assert_int_eq(probe("Not allowed at this time\r\n"), SSHD_PROBE_DROPPED);
+	ck_assert_str_eq(last_drop, "Not allowed at this time");
 }
 END_TEST
 
 /* OpenSSH 8.x past MaxStartups. */
 START_TEST(exceeded_maxstartups_answers)
 {
-	ck_assert_int_eq(probe("Exceeded MaxStartups\r\n"), 0);
+	ck_assert_int_eq(probe("Exceeded MaxStartups\r\n"), SSHD_PROBE_DROPPED);
+	ck_assert_str_eq(last_drop, "Exceeded MaxStartups");
 }
 END_TEST
 
-/* A connection closed without a word: a session process that dies at once. */
+/* A connection closed without a word: a session process that dies at once. It
+ * connected, which nothing listening is not. */
 START_TEST(silence_is_no_answer)
 {
-	ck_assert_int_eq(probe(""), -1);
+	ck_assert_int_eq(probe(""), SSHD_PROBE_NO_KEX);
+	ck_assert_ptr_null(last_drop);
 }
 END_TEST
 
 START_TEST(other_text_is_no_answer)
 {
-	ck_assert_int_eq(probe("HTTP/1.1 400 Bad Request\r\n"), -1);
-	ck_assert_int_eq(probe_with("SSH-1.5-old\r\n", kexinit, sizeof(kexinit)), -1);
-	ck_assert_int_eq(probe("Not allowed\r\n"), -1);
-	ck_assert_int_eq(probe("SSH-2.0"), -1);
+	ck_assert_int_eq(probe("HTTP/1.1 400 Bad Request\r\n"), SSHD_PROBE_NO_KEX);
+	ck_assert_int_eq(probe_with("SSH-1.5-old\r\n", kexinit, sizeof(kexinit)),
+	    SSHD_PROBE_NO_KEX);
+	ck_assert_int_eq(probe("Not allowed\r\n"), SSHD_PROBE_NO_KEX);
+	ck_assert_int_eq(probe("SSH-2.0"), SSHD_PROBE_NO_KEX);
 }
 END_TEST
 
@@ -157,8 +203,368 @@ START_TEST(nothing_listening_is_no_answer)
 	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
 	l.naddr = 1;
 	l.port = ntohs(sin.sin_port);
-	ck_assert_int_eq(sshd_probe_banner(&l, 500), -1);
+	ck_assert_int_eq(sshd_probe(&l, 500, NULL), SSHD_PROBE_NO_CONNECT);
 	close(fd);
+}
+END_TEST
+
+/* Several listen addresses (127.0.0.1 and 127.0.0.2 on one port): a key exchange on
+ * any of them is the answer; else the most telling one, a session that ended before
+ * key exchange before a drop, with the drop message still given. */
+static enum sshd_probe_result probe_two(const char *first1, const char *first2,
+    const char *after2, size_t n2)
+{
+	struct sshd_listen l;
+	struct server s1 = serve_once(first1, NULL, 0);
+	struct server s2 = serve_once_at("127.0.0.2", s1.port, first2, after2, n2);
+	enum sshd_probe_result rc;
+
+	memset(&l, 0, sizeof(l));
+	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
+	snprintf(l.addr[1], sizeof(l.addr[1]), "127.0.0.2");
+	l.naddr = 2;
+	l.port = s1.port;
+	rc = sshd_probe(&l, 2000, &last_drop);
+	server_end(s1);
+	server_end(s2);
+	return rc;
+}
+
+START_TEST(several_addresses_most_telling)
+{
+	ck_assert_int_eq(probe_two("", BANNER, kexinit, sizeof(kexinit)), SSHD_PROBE_KEX);
+	ck_assert_int_eq(probe_two("Not allowed at this time\r\n", "", NULL, 0),
+	    SSHD_PROBE_NO_KEX);
+	ck_assert_str_eq(last_drop, "Not allowed at this time");
+	ck_assert_int_eq(probe_two("", "Exceeded MaxStartups\r\n", NULL, 0),
+	    SSHD_PROBE_NO_KEX);
+	ck_assert_str_eq(last_drop, "Exceeded MaxStartups");
+}
+END_TEST
+
+/* A stand-in for an sshd listener: a child named "sshd" (so podpass takes it for
+ * one) that listens on 127.0.0.1 and, on SIGHUP, closes that socket and listens on a
+ * new one on the same port, as sshd re-executing itself does. It answers the
+ * connections that come then, the ith as script[i] says (its last letter for all
+ * later ones): 'k' a banner and, after the client's version line, SSH_MSG_KEXINIT;
+ * 'c' a close without a word (a session process that dies); 'b' a banner, then a
+ * close; 'd' "Not allowed at this time". It writes a byte to notes (the parent's end)
+ * for each connection. */
+struct fake_sshd {
+	pid_t pid;
+	int port;
+	int notes;
+};
+
+/* In the fake's child: answer one connection c as kind says. */
+static void fake_answer(int c, char kind)
+{
+	static const char drop[] = "Not allowed at this time\r\n";
+	char ch;
+
+	if (kind == 'd' && write(c, drop, sizeof(drop) - 1) < 0)
+		_exit(1);
+	if (kind != 'k' && kind != 'b')
+		return;
+	if (write(c, BANNER, strlen(BANNER)) < 0)
+		_exit(1);
+	if (kind == 'b')
+		return;
+	do {
+		if (read(c, &ch, 1) != 1)
+			return;
+	} while (ch != '\n');
+	if (write(c, kexinit, sizeof(kexinit)) < 0)
+		_exit(1);
+}
+
+/* The fake's child: named sshd, then waits for SIGHUP (blocked) and serves. */
+static void fake_serve(int lfd, int port, const char *script, int ready, int notes)
+{
+	sigset_t hup;
+	size_t i = 0;
+	int c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "sshd");
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	while (sigwaitinfo(&hup, NULL) < 0)
+		;
+	close(lfd);
+	lfd = listen_tcp4("127.0.0.1", &port);
+	for (;;) {
+		if ((c = accept(lfd, NULL, NULL)) < 0)
+			continue;
+		if (write(notes, &script[i], 1) != 1)
+			_exit(1);
+		fake_answer(c, script[i]);
+		close(c);
+		if (script[i + 1] != '\0')
+			i++;
+	}
+}
+
+/* Start a fake that will serve script; it listens, named sshd, when this returns. */
+static struct fake_sshd fake_start(const char *script)
+{
+	struct fake_sshd f;
+	sigset_t hup, old;
+	int ready[2], notes[2], lfd;
+	char ch;
+
+	f.port = 0;
+	lfd = listen_tcp4("127.0.0.1", &f.port);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(notes), 0);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, &old);
+	f.pid = fork();
+	ck_assert_int_ge(f.pid, 0);
+	if (f.pid == 0) {
+		close(ready[0]);
+		close(notes[0]);
+		fake_serve(lfd, f.port, script, ready[1], notes[1]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(lfd);
+	close(ready[1]);
+	close(notes[1]);
+	ck_assert_int_eq(read(ready[0], &ch, 1), 1);
+	close(ready[0]);
+	f.notes = notes[0];
+	ck_assert_int_eq(fcntl(f.notes, F_SETFL, O_NONBLOCK), 0);
+	return f;
+}
+
+/* End the fake; how many connections it got. */
+static int fake_end(struct fake_sshd f)
+{
+	char buf[4096];
+	ssize_t r;
+	int n = 0, status;
+
+	kill(f.pid, SIGKILL);
+	waitpid(f.pid, &status, 0);
+	while ((r = read(f.notes, buf, sizeof(buf))) > 0)
+		n += (int)r;
+	close(f.notes);
+	return n;
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* sshd_reload of a fake serving script, within timeout_ms: its result, its cause
+ * in *cause (malloc'd or NULL), the connections in *conns. */
+static int reload_fake(const char *script, int timeout_ms, char **cause, int *conns)
+{
+	struct fake_sshd f = fake_start(script);
+	struct sshd_listen l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
+	l.naddr = 1;
+	l.port = f.port;
+	*cause = NULL;
+	rc = sshd_reload(f.pid, &l, timeout_ms, cause);
+	*conns = fake_end(f);
+	return rc;
+}
+
+/* A key exchange is an answer; so is a busy sshd's drop message, but only until a
+ * probe of the new listener connected and got no key exchange: from OpenSSH 9.8 on,
+ * a session process that dies so earns the address a penalty, and every later
+ * connection from it gets "Not allowed at this time" (PerSourcePenalties). A key
+ * exchange still is an answer then. */
+START_TEST(reload_drop_answers_until_a_session_died)
+{
+	char *cause;
+	int conns;
+
+	ck_assert_int_eq(reload_fake("k", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(conns, 1);
+	free(cause);
+	ck_assert_int_eq(reload_fake("d", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(conns, 1);
+	free(cause);
+
+	ck_assert_int_eq(reload_fake("cd", 1500, &cause, &conns), EX_UNAVAILABLE);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "session processes ended before key exchange"));
+	ck_assert_ptr_nonnull(strstr(cause, "then it refused further connections"));
+	ck_assert_ptr_nonnull(strstr(cause, "Not allowed at this time"));
+	free(cause);
+	ck_assert_int_eq(reload_fake("bd", 1500, &cause, &conns), EX_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(cause, "ended before key exchange, then it refused"));
+	free(cause);
+
+	ck_assert_int_eq(reload_fake("cdk", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(conns, 3);
+	free(cause);
+}
+END_TEST
+
+/* After a probe that connected and got no key exchange, the next ones come at a
+ * growing delay (10 ms doubling to 250 ms), not every few milliseconds: each costs
+ * sshd a session process and, from OpenSSH 9.8 on, the address a penalty. Within
+ * 1.5 s that is about 10 connections; every 2 ms it would be hundreds. */
+START_TEST(reload_backs_off_after_dead_session)
+{
+	long long t0 = clock_ms(), took;
+	char *cause;
+	int conns;
+
+	ck_assert_int_eq(reload_fake("c", 1500, &cause, &conns), EX_UNAVAILABLE);
+	took = clock_ms() - t0;
+	ck_assert_int_ge(conns, 5);
+	ck_assert_int_le(conns, 16);
+	ck_assert_int_ge(took, 1500);
+	ck_assert_int_lt(took, 2500);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "session processes ended before key exchange, so "
+	    "no login would work"));
+	free(cause);
+}
+END_TEST
+
+/* A listener started without -f reads sshd's default file: podpass working on another
+ * file must refuse (EX_CONFIG) as for a differing -f. */
+START_TEST(find_listener_default_config)
+{
+	struct fake_sshd f = fake_start("k");
+	struct sshd_ctx ctx = { "/", "/usr/sbin/sshd", "/etc/ssh/sshd_config" };
+	struct sshd_listener l;
+	char *dir = test_tmpdir(), *pidfile = xasprintf("%s/sshd.pid", dir);
+	char *other = xasprintf("%s/sshd_config", dir), *cause = NULL, pid[32];
+
+	snprintf(pid, sizeof(pid), "%ld\n", (long)f.pid);
+	test_write(pidfile, pid, strlen(pid));
+	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause), 0);
+	ck_assert_int_eq(l.pid, f.pid);
+	sshd_listener_free(&l);
+
+	ctx.config_path = other;
+	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause), EX_CONFIG);
+	ck_assert_int_eq(l.pid, 0);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_ptr_nonnull(strstr(cause, "reads /etc/ssh/sshd_config, not "));
+	ck_assert_ptr_nonnull(strstr(cause, other));
+	free(cause);
+	fake_end(f);
+	test_rmtree(dir);
+	free(dir);
+	free(pidfile);
+	free(other);
+}
+END_TEST
+
+/* Netlink messages for sshd_diag_parse. */
+struct diag_reply {
+	union {
+		struct nlmsghdr h;
+		char bytes[4096];
+	} buf;
+	size_t len;
+};
+
+/* Append a message of type and flags with n bytes of data to r. */
+static void diag_add(struct diag_reply *r, int type, int flags, const void *data,
+    size_t n)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(r->buf.bytes + r->len);
+
+	ck_assert_uint_le(r->len + NLMSG_SPACE(n), sizeof(r->buf.bytes));
+	memset(h, 0, NLMSG_SPACE(n));
+	h->nlmsg_len = NLMSG_LENGTH(n);
+	h->nlmsg_type = (unsigned short)type;
+	h->nlmsg_flags = (unsigned short)flags;
+	memcpy(NLMSG_DATA(h), data, n);
+	r->len += NLMSG_SPACE(n);
+}
+
+/* Append a listening IPv4 socket on port with inode to r. */
+static void diag_add_socket(struct diag_reply *r, int flags, int port, unsigned int inode)
+{
+	struct inet_diag_msg d;
+
+	memset(&d, 0, sizeof(d));
+	d.idiag_family = AF_INET;
+	d.idiag_state = 10;
+	d.id.idiag_sport = htons((uint16_t)port);
+	d.idiag_inode = inode;
+	diag_add(r, SOCK_DIAG_BY_FAMILY, flags, &d, sizeof(d));
+}
+
+/* A dump comes in pieces: the sockets on the port, then NLMSG_DONE with 0. A
+ * NLMSG_DONE that carries a negative error ends it in failure, as NLMSG_ERROR does:
+ * the sockets read so far need not be all there are. */
+START_TEST(diag_parse_done_ends_dump)
+{
+	struct diag_reply r;
+	unsigned long v[8];
+	size_t n = 0;
+	int intr = 0, zero = 0, err = -EINTR;
+	struct nlmsgerr e;
+
+	memset(&r, 0, sizeof(r));
+	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
+	diag_add_socket(&r, NLM_F_MULTI, 2222, 222);
+	diag_add_socket(&r, NLM_F_MULTI, 22, 333);
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(v[0], 111);
+	ck_assert_uint_eq(v[1], 333);
+	memset(&r, 0, sizeof(r));
+	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof(zero));
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(intr, 0);
+
+	memset(&r, 0, sizeof(r));
+	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
+	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &err, sizeof(err));
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
+
+	memset(&r, 0, sizeof(r));
+	memset(&e, 0, sizeof(e));
+	e.error = -ENOENT;
+	diag_add(&r, NLMSG_ERROR, 0, &e, sizeof(e));
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
+}
+END_TEST
+
+/* NLM_F_DUMP_INTR on any message (here on one socket, then on NLMSG_DONE alone)
+ * marks the dump inconsistent. */
+START_TEST(diag_parse_interrupted)
+{
+	struct diag_reply r;
+	unsigned long v[8];
+	size_t n = 0;
+	int intr = 0, zero = 0;
+
+	memset(&r, 0, sizeof(r));
+	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
+	diag_add_socket(&r, NLM_F_MULTI | NLM_F_DUMP_INTR, 22, 222);
+	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof(zero));
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_int_eq(intr, 1);
+
+	memset(&r, 0, sizeof(r));
+	intr = 0;
+	diag_add(&r, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, &zero, sizeof(zero));
+	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_int_eq(intr, 1);
 }
 END_TEST
 
@@ -245,7 +651,13 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, silence_is_no_answer);
 	tcase_add_test(tc, other_text_is_no_answer);
 	tcase_add_test(tc, nothing_listening_is_no_answer);
+	tcase_add_test(tc, several_addresses_most_telling);
+	tcase_add_test(tc, reload_drop_answers_until_a_session_died);
+	tcase_add_test(tc, reload_backs_off_after_dead_session);
+	tcase_add_test(tc, find_listener_default_config);
 	tcase_add_test(tc, listen_inodes_found);
+	tcase_add_test(tc, diag_parse_done_ends_dump);
+	tcase_add_test(tc, diag_parse_interrupted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -163,16 +163,6 @@ fi_listener() {
     pgrep -x -P 1 sshd || true
 }
 
-# fi_methods: the authentication methods sshd offers root ("publickey" with the old
-# settings, "publickey,password" with podpass's block), or "?".
-fi_methods() {
-    local m
-    ssh "${e2e_ssh_opts[@]}" -o BatchMode=yes -o PubkeyAuthentication=no -o PasswordAuthentication=no \
-        -o KbdInteractiveAuthentication=no root@127.0.0.1 true </dev/null >/dev/null 2>"$WORK/ssh.err" || true
-    m=$(sed -n 's/.*Permission denied (\(.*\)).*/\1/p' "$WORK/ssh.err" | head -n 1)
-    echo "${m:-?}"
-}
-
 # fi_assert_files MESSAGE: every file as in state.base, but that /etc/shadow- may now
 # hold /etc/shadow's old bytes, with its owner and mode (the backup podpass writes before
 # it replaces /etc/shadow), where it held something else or was absent. Restores the
@@ -236,12 +226,18 @@ fi_judge() {
         [ "$now_pid" = "$base_pid" ] ||
             fail "$label: exit $rc, and the sshd listener is '${now_pid:-none}', not pid $base_pid as before"
         wait_banner 5
+        # a rollback undoes only what was done: no reload when podpass failed before
+        # it signalled sshd
+        if ! grep -q 'reloading sshd\|stopping sshd' "$WORK/last.err" &&
+            [ "$(sighups)" != "$base_hups" ]; then
+            fail "$label: exit $rc before podpass signalled sshd, yet sshd was reloaded"
+        fi
         if [ "$(sighups)" != "$base_hups" ] || [ "$(fi_listen_inodes)" != "$base_inodes" ]; then
             # reloaded during the run: back on the old settings, key login works
             base_hups=$(sighups)
             base_inodes=$(fi_listen_inodes)
             reloaded=$((reloaded + 1))
-            m=$(fi_methods)
+            m=$(offered_methods)
             [ "$m" = publickey ] ||
                 fail "$label: exit $rc, but sshd offers '$m', not 'publickey' as with the old settings"
             try_login_key root || fail "$label: exit $rc, and key login no longer works (ssh exit $E2E_SSH_RC)"
@@ -489,7 +485,7 @@ if fi_want broken; then
     wait_banner 10
     new_pid=$(sshd_listener_pid)
     echo "    exit $rc, every file as before; sshd serves again (pid $base_pid before, $new_pid now)"
-    m=$(fi_methods)
+    m=$(offered_methods)
     [ "$m" = publickey ] || fail "sshd offers '$m', not 'publickey' as with the old settings"
     echo "    sshd runs with the old settings (offers: $m)"
     login_key root
@@ -541,7 +537,7 @@ if fi_want race; then
     [ "$now_pid" = "$base_pid" ] ||
         fail "exit $rc, and the sshd listener is '${now_pid:-none}' ($(pgrep -a -x sshd | tr '\n' ';' || true)), not pid $base_pid as before"
     wait_banner 5
-    m=$(fi_methods)
+    m=$(offered_methods)
     [ "$m" = publickey ] || fail "exit $rc, but sshd offers '$m', not 'publickey' as with the old settings"
     login_key root
     echo "    exit $rc, every file as before, the same listener serves with the old settings"

@@ -287,6 +287,16 @@ podpass_ok() {
     expect_exit 0 "$PODPASS" "$@"
 }
 
+# offered_methods: the authentication methods sshd offers root on 127.0.0.1 ("publickey", "publickey,password" ...), from an attempt with every method
+# off; "?" when sshd says none.
+offered_methods() {
+    local m
+    ssh "${e2e_ssh_opts[@]}" -o BatchMode=yes -o PubkeyAuthentication=no -o PasswordAuthentication=no \
+        -o KbdInteractiveAuthentication=no root@127.0.0.1 true </dev/null >/dev/null 2>"$WORK/ssh.err" || true
+    m=$(sed -n 's/.*Permission denied (\(.*\)).*/\1/p' "$WORK/ssh.err" | head -n 1)
+    echo "${m:-?}"
+}
+
 last_stderr_has() { # ERE, case-insensitive
     grep -Eqi -- "$1" "$WORK/last.err"
 }
