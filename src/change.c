@@ -467,32 +467,23 @@ static int make_parent_dir(struct change *c, struct planned_file *f)
 	return rc;
 }
 
-/* Keep the backup of a file that changes, where one is asked for (once). */
-static int commit_backup(struct change *c, struct planned_file *f)
-{
-	char *b;
-	int rc;
-
-	if (f->backup == NULL || !f->exists || f->backed_up || !planned_file_changes(f))
-		return 0;
-	b = change_real_path(c, f->backup);
-	rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
-	free(b);
-	f->backed_up = rc == 0;
-	return rc;
-}
-
 /* Write one planned file (after keeping a backup of it where asked). */
 static int commit_file(struct change *c, struct planned_file *f)
 {
+	char *b;
 	int rc;
 
 	if (!planned_file_changes(f)) {
 		log_verbose("%s: unchanged", f->name);
 		return 0;
 	}
-	if ((rc = commit_backup(c, f)) != 0)
-		return rc;
+	if (f->backup != NULL && f->exists) {
+		b = change_real_path(c, f->backup);
+		rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
+		free(b);
+		if (rc != 0)
+			return rc;
+	}
 	if (f->make_parent && !f->exists && (rc = make_parent_dir(c, f)) != 0)
 		return rc;
 	if (f->exists && f->orig_link == NULL) {
@@ -737,8 +728,7 @@ int change_commit(struct change *c)
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;
 	for (i = 0; i < c->nfiles; i++)
-		if ((rc = c->files[i]->late ? commit_backup(c, c->files[i]) :
-		    commit_file(c, c->files[i])) != 0)
+		if (!c->files[i]->late && (rc = commit_file(c, c->files[i])) != 0)
 			goto failed;
 	if (!leaves_sshd_alone(c) && (rc = apply_restart(c)) != 0)
 		goto failed;

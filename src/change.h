@@ -31,12 +31,11 @@ struct planned_file {
 	int exists;		/* there was a file before */
 	int secret;		/* holds hashes: wiped when freed, masked in diffs */
 	const char *backup;	/* keep the old contents there first (inside root), or NULL */
-	int backed_up;		/* the backup was written */
 	int touched;		/* a write was attempted: restore on rollback */
 	int make_parent;	/* create the missing parent directory (0700, owned by st) */
 	int made_parent;	/* it was created: remove it on rollback */
 	char *orig_link;	/* a hard link to the file as it was, from the commit on */
-	int late;		/* planned by change.plan_late, written after sshd's reload (its backup before) */
+	int late;		/* planned by change.plan_late, written after sshd's reload */
 };
 
 struct change {
