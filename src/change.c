@@ -8,9 +8,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netdb.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <stdio.h>
@@ -338,8 +339,8 @@ static int check_current_and_candidate(struct change *c, const char *spec)
 	int rc, rc_cand;
 
 	if (!planned_file_changes(&c->config)) {
-		/* the block is already there as planned (a pod's second start): the
-		 * candidate is the current config, and one run judges both */
+		/* nothing to change in the file (enable's second run, disable with no
+		 * block): the candidate is the current config, and one run judges both */
 		free(c->old_dump);
 		c->old_dump = NULL;
 		rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec,
@@ -650,8 +651,9 @@ static int verify(struct change *c)
 		}
 	}
 	/* The restart step ended with sshd answering a connection through to its key
-	 * exchange; now only that a listener still holds the port (no second
-	 * connection: each costs sshd a session process). */
+	 * exchange (or, busy, dropping it with its own message); now only that a
+	 * listener still holds the port (no second connection: each costs sshd a
+	 * session process). */
 	if (!leaves_sshd_alone(c)) {
 		struct sshd_listener now;
 		pid_t pid;
@@ -671,7 +673,8 @@ static int verify(struct change *c)
 }
 
 /* Block the signals that would stop podpass between its first write and
- * its last, so that a Ctrl-C cannot leave half a change. */
+ * its last, so that a Ctrl-C cannot leave half a change (the hashing threads
+ * block every signal from their start, enable.c). */
 static void block_signals(sigset_t *old)
 {
 	sigset_t set;
@@ -682,7 +685,7 @@ static void block_signals(sigset_t *old)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGTSTP);
-	sigprocmask(SIG_BLOCK, &set, old);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 int change_inspect(struct change *c, const char *user)
@@ -718,13 +721,37 @@ static int leaves_sshd_alone(const struct change *c)
 	return c->o->restart == RESTART_NONE || (c->listener == 0 && c->no_start);
 }
 
+/* Remove the hard links to the files as they were: the change is whole or undone. */
+static void drop_orig_links(struct change *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (c->files[i]->orig_link == NULL)
+			continue;
+		unlink(c->files[i]->orig_link);
+		free(c->files[i]->orig_link);
+		c->files[i]->orig_link = NULL;
+	}
+}
+
+/* Let the signals change_commit held through. */
+static void release_signals(struct change *c)
+{
+	if (!c->holding)
+		return;
+	c->holding = 0;
+	pthread_sigmask(SIG_SETMASK, &c->held_from, NULL);
+}
+
 int change_commit(struct change *c)
 {
-	sigset_t oldmask;
 	size_t i;
 	int rc, was_running = c->listener != 0;
 
-	block_signals(&oldmask);
+	if (!c->holding)
+		block_signals(&c->held_from);
+	c->holding = 1;
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;
 	for (i = 0; i < c->nfiles; i++)
@@ -745,7 +772,7 @@ failed:
 	change_fail(c, rc);
 	rollback(c, was_running);
 out:
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	drop_orig_links(c);
 	return rc;
 }
 
@@ -810,6 +837,7 @@ void change_free(struct change *c)
 	free(c->candidate);
 	free(c->hostkey);
 	free(c->cause);
+	release_signals(c);
 	memset(c, 0, sizeof(*c));
 }
 

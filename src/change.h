@@ -60,16 +60,20 @@ struct change {
 	int committed;
 	int no_start;		/* a stopped sshd stays stopped (disable) */
 	int dir_lock;		/* fd holding the flock on sshd_config's directory, or -1 */
-	/* When set, change_commit calls it after reloading sshd, and only then
-	 * writes the files marked late: their new text may be what it plans (0, or
-	 * an exit code with *cause, which rolls everything back). */
+	/* When set, change_commit calls it after the reload or start of sshd (or
+	 * where sshd is left alone, after the other files), and only then writes the
+	 * files marked late: their new text may be what it plans (0, or an exit code
+	 * with *cause, which rolls everything back). */
 	int (*plan_late)(void *arg, char **cause);
 	void *plan_late_arg;
+	sigset_t held_from;	/* the signal mask before change_commit held signals */
+	int holding;		/* change_commit held them, and they are still held */
 	char *cause;
 };
 
 void change_init(struct change *c, const struct options *o);
-/* Release everything; a private /run/sshd made only for the checks goes too. */
+/* Release everything; a private /run/sshd made only for the checks goes too.
+ * Signals still held since change_commit are let through at the end. */
 void change_free(struct change *c);
 /* Print c->cause as an error (once) and return rc. */
 int change_fail(struct change *c, int rc);
@@ -107,7 +111,10 @@ int change_inspect(struct change *c, const char *user);
 
 /* Commit every planned file, reload or start sshd, verify; on failure roll
  * everything back. Files marked late are planned (plan_late) and written after
- * the reload. Signals that would stop podpass are held meanwhile. */
+ * the reload. Signals that would stop podpass are held from here on until
+ * change_free (or later, by a caller that clears c->holding and restores
+ * c->held_from itself): one that comes meanwhile ends podpass only once the
+ * change is whole, or undone, and cleaned up after. */
 int change_commit(struct change *c);
 
 /* --dry-run: a unified diff of every planned file (lines of a secret file

@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -28,7 +30,8 @@
 
 /* The password's hashing, on a thread of its own: with yescrypt it takes tens of
  * milliseconds (with the twin that checks it, hash.c), as long as the sshd runs
- * that check the config, so the two go on side by side. */
+ * that check the config, so the two go on side by side; when /etc/shadow may come
+ * last (shadow_may_come_last), also beside the commit and sshd's reload. */
 struct hash_job {
 	pthread_t thread;
 	int running;		/* the thread was started and not yet joined */
@@ -93,12 +96,25 @@ static int read_secret(struct enable_run *run)
 	return EX_USAGE;
 }
 
+/* This thread's nice value HASH_NICE above the process's (at most 19). */
+static void lower_priority(void)
+{
+	id_t tid = (id_t)syscall(SYS_gettid);
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, tid);
+	if (now == -1 && errno != 0)
+		return;
+	setpriority(PRIO_PROCESS, tid, now + HASH_NICE > 19 ? 19 : now + HASH_NICE);
+}
+
 static void *hash_job_main(void *arg)
 {
 	struct hash_job *j = arg;
 
 	if (j->nice)
-		setpriority(PRIO_PROCESS, (id_t)gettid(), HASH_NICE);
+		lower_priority();
 	j->rc = hash_with_setting(j->password, j->setting, &j->hash, &j->cause);
 	return NULL;
 }
@@ -110,7 +126,8 @@ static void *hash_job_main(void *arg)
 static int start_hash(struct enable_run *run)
 {
 	struct hash_job *j = &run->job;
-	int rc;
+	sigset_t all, old;
+	int rc, started;
 
 	if (run->o->encrypted) {
 		if ((rc = hash_validate(run->secret.buf, &run->cause)) != 0)
@@ -125,7 +142,15 @@ static int start_hash(struct enable_run *run)
 		return rc;
 	j->password = run->secret.buf;
 	j->nice = 1;
-	if (pthread_create(&j->thread, NULL, hash_job_main, j) == 0) {
+	/* The thread (and the twin it starts) blocks every signal: they go to the main
+	 * thread, which holds them during the commit (change.c), so that a Ctrl-C or
+	 * SIGTERM while the hash finishes beside the reload waits for the end of the
+	 * change instead of ending the process half way. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	started = pthread_create(&j->thread, NULL, hash_job_main, j) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started) {
 		j->running = 1;
 		return 0;
 	}
@@ -398,18 +423,23 @@ static void report_success(const struct enable_run *run)
 static void run_free(struct enable_run *run)
 {
 	struct hash_job *j = &run->job;
+	sigset_t held_from = run->ch.held_from;
+	int holding = run->ch.holding;
 
 	if (j->running)
 		pthread_join(j->thread, NULL);	/* it reads the secret: wait first */
 	strfreezero(j->hash);
 	strfreezero(j->setting);
 	free(j->cause);
+	run->ch.holding = 0;	/* the signals held since the commit: let through last */
 	change_free(&run->ch);
 	account_free(&run->acct);
 	planned_file_free(&run->keys);
 	secret_free(&run->secret);
 	strfreezero(run->hash);
 	free(run->cause);
+	if (holding)
+		pthread_sigmask(SIG_SETMASK, &held_from, NULL);
 }
 
 int cmd_enable(const struct options *o)

@@ -48,13 +48,7 @@ static const struct {
 
 #define HASH_METHOD_NAMES "yescrypt, gost-yescrypt, scrypt, bcrypt, sha512, sha256"
 
-/* A zeroed crypt_data on the heap (it is ~32 KiB); wipe with crypt_data_free. */
-static struct crypt_data *crypt_data_new(void)
-{
-	return xcalloc(1, sizeof(struct crypt_data));
-}
-
-/* Wipe and free what crypt_data_new gave. */
+/* Wipe and free a crypt_data (it is ~32 KiB, so on the heap). */
 static void crypt_data_free(struct crypt_data *cd)
 {
 	freezero(cd, sizeof(*cd));
@@ -116,15 +110,23 @@ static int new_setting(const char *prefix, const char *method, char **setting, c
 	return 0;
 }
 
-/* Hash password with setting into a malloc'd string; NULL when crypt fails. */
+/* Hash password with setting into a malloc'd string; NULL (errno set) when crypt
+ * fails or memory runs out. It runs on the hashing threads, which may still work
+ * while podpass commits: a failure there must come back to be rolled back, not
+ * end the process (so no x-allocator here). */
 static char *hash_with(const char *password, const char *setting)
 {
-	struct crypt_data *cd = crypt_data_new();
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
 	char *out = NULL;
 	int saved;
 
-	if (crypt_rn(password, setting, cd, sizeof(*cd)) != NULL)
-		out = xstrdup(cd->output);
+	if (cd == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (crypt_rn(password, setting, cd, sizeof(*cd)) != NULL &&
+	    (out = strdup(cd->output)) == NULL)
+		errno = ENOMEM;
 	saved = errno;
 	crypt_data_free(cd);
 	errno = saved;

@@ -185,6 +185,9 @@ static void drain_pipes(int outfd, int errfd, struct buf *out, struct buf *err)
 				buf_add(bufs[i], chunk, (size_t)r);
 		}
 	}
+	for (i = 0; i < 2; i++)
+		if (fds[i].fd >= 0)
+			close(fds[i].fd);	/* poll failed: no more to read */
 }
 
 int sshd_run_start(const char *root, char *const argv[], struct sshd_child *ch, char **cause)
@@ -222,19 +225,23 @@ fail:
 void sshd_run_finish(struct sshd_child *ch, char **out, char **err, int *status)
 {
 	struct buf ob = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
-	int ws;
+	int ws = 0, got;
 
 	drain_pipes(ch->outfd, ch->errfd, &ob, &eb);
-	while (waitpid(ch->pid, &ws, 0) < 0 && errno == EINTR)
+	while ((got = waitpid(ch->pid, &ws, 0)) < 0 && errno == EINTR)
 		;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	if (got < 0)
+		*status = 128;	/* not reaped: no status to trust */
+	else
+		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (out != NULL)
 		*out = buf_take(&ob, NULL);
 	if (err != NULL)
 		*err = buf_take(&eb, NULL);
 	buf_free(&ob);
 	buf_free(&eb);
-	memset(ch, 0, sizeof(*ch));
+	ch->pid = 0;
+	ch->outfd = ch->errfd = -1;
 }
 
 int sshd_run(const char *root, char *const argv[], char **out, char **err,
@@ -891,8 +898,9 @@ static int drop_message(const char *buf, size_t got)
 }
 
 /* Read from fd into buf (cap bytes, *got so far) until done(buf, *got) says so,
- * the peer closes, or the deadline passes. */
-static void probe_read(int fd, char *buf, size_t cap, size_t *got, long long deadline,
+ * the peer closes, or the deadline passes. 1 when it ended because the peer
+ * closed (or the read failed), else 0. */
+static int probe_read(int fd, char *buf, size_t cap, size_t *got, long long deadline,
     int (*done)(const char *, size_t))
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -900,12 +908,13 @@ static void probe_read(int fd, char *buf, size_t cap, size_t *got, long long dea
 
 	while (*got < cap && !done(buf, *got) && now_ms() < deadline) {
 		if (poll(&pfd, 1, (int)(deadline - now_ms())) != 1)
-			return;
+			return 0;
 		r = read(fd, buf + *got, cap - *got);
 		if (r <= 0)
-			return;
+			return 1;
 		*got += (size_t)r;
 	}
+	return 0;
 }
 
 /* A whole first line, or a drop message, or text that can become neither. */
@@ -929,8 +938,9 @@ static int first_packet_done(const char *buf, size_t got)
 
 /* How addr:port answers within timeout_ms: SSHD_PROBE_KEX as a working sshd does,
  * SSHD_PROBE_DROPPED with a drop message (*drop, then), SSHD_PROBE_NO_KEX for a
- * connection that ends, stalls or says something else before a key exchange,
- * SSHD_PROBE_NO_CONNECT when it cannot be reached.
+ * connection that ends or says something else before a key exchange,
+ * SSHD_PROBE_STALLED for one still open with no key exchange when the time is up
+ * (slow, not known to be dead), SSHD_PROBE_NO_CONNECT when it cannot be reached.
  * A banner is not enough: OpenSSH 10 sends it from the session process and only
  * then starts sshd-auth for the key exchange, which can still fail (a config too
  * large to hand over is one way), and then every login fails. So the probe sends
@@ -946,10 +956,11 @@ static enum sshd_probe_result probe_one(const char *addr, int port, int timeout_
 	int fd = connect_with_deadline(addr, port, timeout_ms), d;
 	enum sshd_probe_result rc = SSHD_PROBE_NO_KEX;
 	const char *eol;
+	int closed;
 
 	if (fd < 0)
 		return SSHD_PROBE_NO_CONNECT;
-	probe_read(fd, buf, sizeof(buf), &got, deadline, first_line_done);
+	closed = probe_read(fd, buf, sizeof(buf), &got, deadline, first_line_done);
 	if ((d = drop_message(buf, got)) >= 0) {
 		log_debug("sshd on %s port %d dropped the connection: \"%s\"", addr, port,
 		    sshd_drop_messages[d]);
@@ -958,17 +969,24 @@ static enum sshd_probe_result probe_one(const char *addr, int port, int timeout_
 	} else if (got >= 8 && memcmp(buf, "SSH-2.0-", 8) == 0 &&
 	    memchr(buf, '\n', got) != NULL &&
 	    send(fd, ident, sizeof(ident) - 1, MSG_NOSIGNAL) == (ssize_t)sizeof(ident) - 1) {
-		probe_read(fd, buf, sizeof(buf), &got, deadline, first_packet_done);
+		closed = probe_read(fd, buf, sizeof(buf), &got, deadline, first_packet_done);
 		eol = memchr(buf, '\n', got);
 		off = (size_t)(eol + 1 - buf);
 		if (first_packet_done(buf, got) && (unsigned char)buf[off + 5] == 20)
 			rc = SSHD_PROBE_KEX;
+		else if (!closed && !first_packet_done(buf, got))
+			rc = SSHD_PROBE_STALLED;
 		else
 			log_debug("sshd on %s port %d sent its banner but no key exchange",
 			    addr, port);
-	} else
+	} else if (!closed && got < sizeof(buf) && first_line_done(buf, got) == 0)
+		rc = SSHD_PROBE_STALLED;	/* nothing, or part of a banner, so far */
+	else
 		log_debug("sshd on %s port %d accepted a connection but sent no banner "
 		    "(%zu bytes)", addr, port, got);
+	if (rc == SSHD_PROBE_STALLED)
+		log_debug("sshd on %s port %d: no key exchange within %d ms, the connection "
+		    "still open", addr, port, timeout_ms);
 	close(fd);
 	return rc;
 }

@@ -147,12 +147,15 @@ int sshd_stop(pid_t pid, int timeout_ms, char **cause);
 /* How a listen address answered a probe connection, from least to most telling. */
 enum sshd_probe_result {
 	SSHD_PROBE_NO_CONNECT,	/* the connection was refused or timed out */
+	SSHD_PROBE_STALLED,	/* connected, but no key exchange came in the time,
+				 * and the connection was still open: slow, maybe
+				 * busy, not known to be dead */
 	SSHD_PROBE_DROPPED,	/* sshd's drop message ("Not allowed at this time",
 				 * "Exceeded MaxStartups"): busy, or refusing the
 				 * address for a while */
-	SSHD_PROBE_NO_KEX,	/* connected, but the connection ended, stalled or
-				 * said something else before a key exchange: a
-				 * session process that died serves no login */
+	SSHD_PROBE_NO_KEX,	/* connected, but the connection ended or said
+				 * something else before a key exchange: a session
+				 * process that died serves no login */
 	SSHD_PROBE_KEX,		/* "SSH-2.0-" banner, then sshd's first key exchange
 				 * packet: sshd serves logins */
 };

@@ -51,6 +51,9 @@ static int listen_tcp4(const char *addr, int *port)
 	return fd;
 }
 
+/* How long serve_once_at's child keeps the connection open after writing, in ms. */
+static int hold_ms;
+
 /* Listen on addr, port (0: a free one); a child accepts one connection, writes first
  * (in two halves, to test answers that come in pieces), then, when after is not
  * NULL, reads the client's version line and writes after's n bytes; then closes. */
@@ -82,6 +85,8 @@ static struct server serve_once_at(const char *addr, int port, const char *first
 			if (write(c, after, n) != (ssize_t)n)
 				_exit(1);
 		}
+		if (hold_ms > 0)
+			usleep((useconds_t)hold_ms * 1000);
 		close(c);
 		_exit(0);
 	}
@@ -168,6 +173,31 @@ END_TEST
 
 /* A connection closed without a word: a session process that dies at once. It
  * connected, which nothing listening is not. */
+/* A connection still open with no key exchange when the probe's time is up is a
+ * stall, not a session that ended: slow (a busy machine), not known to be dead, so
+ * it must not make a later drop message count for nothing. */
+START_TEST(stall_is_not_a_dead_session)
+{
+	static const char *const firsts[] = { "", "SSH-2.0-Open", BANNER };
+	struct sshd_listen l;
+	struct server s;
+	size_t i;
+
+	for (i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
+		hold_ms = 1500;
+		s = serve_once(firsts[i], NULL, 0);
+		hold_ms = 0;
+		memset(&l, 0, sizeof(l));
+		snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
+		l.naddr = 1;
+		l.port = s.port;
+		ck_assert_msg(sshd_probe(&l, 300, &last_drop) == SSHD_PROBE_STALLED,
+		    "server writing \"%s\", then holding the connection: not a stall", firsts[i]);
+		server_end(s);
+	}
+}
+END_TEST
+
 START_TEST(silence_is_no_answer)
 {
 	ck_assert_int_eq(probe(""), SSHD_PROBE_NO_KEX);
@@ -649,6 +679,7 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, not_allowed_answers);
 	tcase_add_test(tc, exceeded_maxstartups_answers);
 	tcase_add_test(tc, silence_is_no_answer);
+	tcase_add_test(tc, stall_is_not_a_dead_session);
 	tcase_add_test(tc, other_text_is_no_answer);
 	tcase_add_test(tc, nothing_listening_is_no_answer);
 	tcase_add_test(tc, several_addresses_most_telling);

@@ -43,7 +43,7 @@
 #
 # Needs strace (skips when ptrace does not work here, e.g. without CAP_SYS_PTRACE).
 # Debugging: FI_ONLY=SYSCALL runs only the injections into that system call (the clean
-# counting runs always run), FI_ONLY=broken|diskfull|race only that part, and
+# counting runs always run), FI_ONLY=late|broken|diskfull|race only that part, and
 # E2E_VERBOSE=1 prints a line per run with podpass's stderr.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
@@ -67,9 +67,14 @@ fi
 make_client_key root
 set_password root "$pw_old"
 echo 'PasswordAuthentication no' >/etc/ssh/sshd_config.d/50-fault-injection.conf
-for f in /etc/shadow /etc/shadow- /etc/ssh/sshd_config; do
-    if [ -e "$f" ]; then cp -p -- "$f" "$WORK/orig.$(basename "$f")"; fi
-done
+# fi_save_files: the starting files, which fi_restore_files puts back.
+fi_save_files() {
+    local f
+    for f in /etc/shadow /etc/shadow- /etc/ssh/sshd_config; do
+        if [ -e "$f" ]; then cp -p -- "$f" "$WORK/orig.$(basename "$f")"; fi
+    done
+}
+fi_save_files
 # A fresh pod has no /run/sshd; podpass creates it to start sshd.
 rm -rf /run/sshd /run/sshd.pid
 
@@ -445,6 +450,59 @@ fi_state_runs() { # STATE
 
 fi_state_runs running
 fi_state_runs stopped
+
+# Root without a usable password ('*', as in a fresh container): /etc/shadow is then
+# written after sshd's reload, while the hash finishes. podpass's own calls fail, one
+# at a time, in that order of writes too (the files, the reload, then /etc/shadow).
+if fi_want late; then
+    usermod -p '*' root
+    fi_save_files
+    fi_base running
+    step "sshd running, root's password '*' (/etc/shadow last): count the calls of a clean run"
+    fi_count running
+    fi_base running
+    step "sshd running, root's password '*' (/etc/shadow last): inject faults"
+    fi_inject running write EIO self
+    fi_inject running write ENOSPC self
+    for sc in fsync rename,renameat2 openat fchown fchmod; do
+        fi_inject running "$sc" EIO self
+    done
+    fi_inject running kill EPERM self
+    echo "    after $runs runs, $(($(date +%s) - FI_START))s"
+    # A SIGTERM and a SIGINT while the hash finishes beside the reload: the hashing
+    # thread is held in its first call (strace: setpriority delayed 2 s), the signals
+    # come once sshd got its SIGHUP. They must wait for the end of the change (held
+    # until the commit is done), never end podpass half way.
+    step "sshd running, root's password '*': SIGTERM and SIGINT during the reload"
+    E2E_LAST_CMD="strace -f -e inject=setpriority:delay_exit=2000000 -- podpass enable --password-stdin"
+    hups=$(sighups)
+    strace -D -f -I1 -qq -o /dev/null -e trace=setpriority -e inject=setpriority:delay_exit=2000000 -- \
+        "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" &
+    victim=$!
+    for _ in $(seq 1 200); do
+        [ "$(sighups)" = "$hups" ] || break
+        sleep 0.01
+    done
+    [ "$(sighups)" != "$hups" ] || fail "podpass did not reload sshd within 2 s"
+    kill -TERM "$victim"
+    kill -INT "$victim"
+    rc=0
+    wait "$victim" || rc=$?
+    E2E_LAST_RC=$rc
+    fi_detach
+    runs=$((runs + 1))
+    [ -z "$(fi_temp_files)" ] || fail "temp file(s) left behind: $(fi_temp_files | tr '\n' ' ')"
+    [ "$(shadow_field root)" != '*' ] ||
+        fail "podpass ended (exit $rc) with sshd_config changed and sshd reloaded, but /etc/shadow not written"
+    try_login_password root "$pw_new" ||
+        fail "exit $rc after the signals, and a password login with the new password fails"
+    echo "    exit $rc (the signals, held until the change was whole), the new password logs in"
+    worked=$((worked + 1))
+    fi_restore_files
+    fi_reload "$base_pid"
+    set_password root "$pw_old"
+    fi_save_files
+fi
 
 # ---------------------------------------------------------------- sshd will not start
 
