@@ -334,15 +334,15 @@ static int check_candidate(struct change *c, const char *spec)
  * candidate's check). Its refusal is the one reported when both fail. */
 static int check_current_and_candidate(struct change *c, const char *spec)
 {
-	struct sshd_child cur, cand;
-	char *cand_cause = NULL;
-	int rc, rc_cand;
+	struct sshd_child cur;
+	char *cur_cause = NULL;
+	int rc, rc_cur;
 
+	free(c->old_dump);
+	c->old_dump = NULL;
 	if (!planned_file_changes(&c->config)) {
 		/* nothing to change in the file (enable's second run, disable with no
 		 * block): the candidate is the current config, and one run judges both */
-		free(c->old_dump);
-		c->old_dump = NULL;
 		rc = sshd_effective(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec,
 		    &c->old_dump, &c->cause);
 		if (rc == EX_CONFIG)
@@ -351,32 +351,19 @@ static int check_current_and_candidate(struct change *c, const char *spec)
 		c->dump = rc == 0 ? xstrdup(c->old_dump) : NULL;
 		return rc;
 	}
-	if ((rc = write_candidate(c)) != 0)
-		return rc;
 	rc = sshd_effective_start(&c->ctx, c->o->sshd_config, c->hostkey, NULL, 0, spec, &cur,
 	    &c->cause);
 	if (rc != 0)
 		return rc;
-	rc_cand = sshd_effective_start(&c->ctx, c->candidate, c->hostkey, c->running.extra,
-	    c->running.nextra, spec, &cand, &cand_cause);
-	free(c->old_dump);
-	c->old_dump = NULL;
-	rc = sshd_effective_finish(&cur, &c->old_dump, &c->cause);
-	free(c->dump);
-	c->dump = NULL;
-	if (rc_cand == 0)
-		rc_cand = sshd_effective_finish(&cand, &c->dump, &cand_cause);
-	if (rc == EX_CONFIG)
+	rc = check_candidate(c, spec);	/* while sshd judges the current config */
+	rc_cur = sshd_effective_finish(&cur, &c->old_dump, &cur_cause);
+	if (rc_cur == 0)
+		return rc;
+	free(c->cause);
+	c->cause = cur_cause;
+	if (rc_cur == EX_CONFIG)
 		blame_current(c);
-	if (rc == 0 && rc_cand != 0) {
-		free(c->cause);
-		c->cause = cand_cause;
-		cand_cause = NULL;
-		if ((rc = rc_cand) == EX_CONFIG)
-			blame_candidate(c);
-	}
-	free(cand_cause);
-	return rc;
+	return rc_cur;
 }
 
 /* Find the running listener and decide, before any write, whether the
@@ -749,8 +736,7 @@ int change_commit(struct change *c)
 	size_t i;
 	int rc, was_running = c->listener != 0;
 
-	if (!c->holding)
-		block_signals(&c->held_from);
+	block_signals(&c->held_from);
 	c->holding = 1;
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;

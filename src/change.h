@@ -112,9 +112,8 @@ int change_inspect(struct change *c, const char *user);
 /* Commit every planned file, reload or start sshd, verify; on failure roll
  * everything back. Files marked late are planned (plan_late) and written after
  * the reload. Signals that would stop podpass are held from here on until
- * change_free (or later, by a caller that clears c->holding and restores
- * c->held_from itself): one that comes meanwhile ends podpass only once the
- * change is whole, or undone, and cleaned up after. */
+ * change_free (call it last): one that comes meanwhile ends podpass only once
+ * the change is whole, or undone, and cleaned up after. */
 int change_commit(struct change *c);
 
 /* --dry-run: a unified diff of every planned file (lines of a secret file

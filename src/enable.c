@@ -37,7 +37,6 @@ struct hash_job {
 	int running;		/* the thread was started and not yet joined */
 	const char *password;	/* run->secret.buf: neither freed nor wiped while running */
 	char *setting;		/* hash_new_setting's, made before the thread starts */
-	int nice;		/* on its own thread: run at HASH_NICE */
 	char *hash;
 	char *cause;
 	int rc;
@@ -109,13 +108,16 @@ static void lower_priority(void)
 	setpriority(PRIO_PROCESS, tid, now + HASH_NICE > 19 ? 19 : now + HASH_NICE);
 }
 
+static void hash_job_run(struct hash_job *j)
+{
+	j->rc = hash_with_setting(j->password, j->setting, &j->hash, &j->cause);
+}
+
+/* The hashing thread: at HASH_NICE, beside the sshd runs. */
 static void *hash_job_main(void *arg)
 {
-	struct hash_job *j = arg;
-
-	if (j->nice)
-		lower_priority();
-	j->rc = hash_with_setting(j->password, j->setting, &j->hash, &j->cause);
+	lower_priority();
+	hash_job_run(arg);
 	return NULL;
 }
 
@@ -141,7 +143,6 @@ static int start_hash(struct enable_run *run)
 	if (rc != 0)
 		return rc;
 	j->password = run->secret.buf;
-	j->nice = 1;
 	/* The thread (and the twin it starts) blocks every signal: they go to the main
 	 * thread, which holds them during the commit (change.c), so that a Ctrl-C or
 	 * SIGTERM while the hash finishes beside the reload waits for the end of the
@@ -155,8 +156,7 @@ static int start_hash(struct enable_run *run)
 		return 0;
 	}
 	log_debug("no thread for hashing: hashing first");
-	j->nice = 0;
-	hash_job_main(j);
+	hash_job_run(j);
 	return 0;
 }
 
@@ -423,23 +423,18 @@ static void report_success(const struct enable_run *run)
 static void run_free(struct enable_run *run)
 {
 	struct hash_job *j = &run->job;
-	sigset_t held_from = run->ch.held_from;
-	int holding = run->ch.holding;
 
 	if (j->running)
 		pthread_join(j->thread, NULL);	/* it reads the secret: wait first */
 	strfreezero(j->hash);
 	strfreezero(j->setting);
 	free(j->cause);
-	run->ch.holding = 0;	/* the signals held since the commit: let through last */
-	change_free(&run->ch);
 	account_free(&run->acct);
 	planned_file_free(&run->keys);
 	secret_free(&run->secret);
 	strfreezero(run->hash);
 	free(run->cause);
-	if (holding)
-		pthread_sigmask(SIG_SETMASK, &held_from, NULL);
+	change_free(&run->ch);	/* last: it lets the signals held since the commit through */
 }
 
 int cmd_enable(const struct options *o)

@@ -190,7 +190,13 @@ static void drain_pipes(int outfd, int errfd, struct buf *out, struct buf *err)
 			close(fds[i].fd);	/* poll failed: no more to read */
 }
 
-int sshd_run_start(const char *root, char *const argv[], struct sshd_child *ch, char **cause)
+/* sshd_run in two halves, so that children can run side by side: start argv
+ * as sshd_run does (0, or EX_OSERR with *cause and nothing to finish), then
+ * (run_finish) read its output to the end and reap it. Each started child
+ * must be finished; its pipes are close-on-exec, so one child never holds
+ * another's. */
+static int run_start(const char *root, char *const argv[], struct sshd_child *ch,
+    char **cause)
 {
 	int op[2], ep[2], saved;
 
@@ -222,7 +228,7 @@ fail:
 	return EX_OSERR;
 }
 
-void sshd_run_finish(struct sshd_child *ch, char **out, char **err, int *status)
+static void run_finish(struct sshd_child *ch, char **out, char **err, int *status)
 {
 	struct buf ob = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
 	int ws = 0, got;
@@ -248,10 +254,10 @@ int sshd_run(const char *root, char *const argv[], char **out, char **err,
     int *status, char **cause)
 {
 	struct sshd_child ch;
-	int rc = sshd_run_start(root, argv, &ch, cause);
+	int rc = run_start(root, argv, &ch, cause);
 
 	if (rc == 0)
-		sshd_run_finish(&ch, out, err, status);
+		run_finish(&ch, out, err, status);
 	return rc;
 }
 
@@ -324,7 +330,7 @@ int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
 	argv[n++] = "-C";
 	argv[n++] = (char *)spec;
 	argv[n] = NULL;
-	return sshd_run_start(ctx->root, argv, ch, cause);
+	return run_start(ctx->root, argv, ch, cause);
 }
 
 int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause)
@@ -332,7 +338,7 @@ int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause)
 	char *out = NULL, *err = NULL;
 	int status;
 
-	sshd_run_finish(ch, &out, &err, &status);
+	run_finish(ch, &out, &err, &status);
 	if (status != 0) {
 		shorten_message(err);
 		set_cause(cause, "sshd rejects the configuration: %s", *err ? err :

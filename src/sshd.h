@@ -38,20 +38,12 @@ extern char *const sshd_child_env[];
 int sshd_run(const char *root, char *const argv[], char **out, char **err,
     int *status, char **cause);
 
-/* A child started by sshd_run_start: its pid and the read ends of the pipes
- * on its standard output and error. */
+/* A child started by sshd_effective_start: its pid and the read ends of the
+ * pipes on its standard output and error. */
 struct sshd_child {
 	pid_t pid;
 	int outfd, errfd;
 };
-
-/* sshd_run in two halves, so that children can run side by side: start argv
- * as sshd_run does (0, or EX_OSERR with *cause and nothing to finish), then
- * read its output to the end and reap it. Each started child must be
- * finished; its pipes are close-on-exec, so one child never holds another's. */
-int sshd_run_start(const char *root, char *const argv[], struct sshd_child *ch,
-    char **cause);
-void sshd_run_finish(struct sshd_child *ch, char **out, char **err, int *status);
 
 /* 0 when the sshd binary is there and executable, else EX_UNAVAILABLE. */
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
