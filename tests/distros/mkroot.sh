@@ -5,8 +5,10 @@
 # (/var/cache/podpass/distros by default) as SUITE/, with a stamp naming what it was
 # made with; a root whose stamp differs (another package list, another mirror) is made
 # again. PODPASS_DISTRO_REFRESH=1 makes it again in any case.
-# Needs root, debootstrap and the network (Debian's mirror, $PODPASS_DISTRO_MIRROR,
-# http://deb.debian.org/debian by default) the first time only.
+# Needs root, debootstrap and the network (Debian's mirror) the first time only. The
+# mirror is $PODPASS_DISTRO_MIRROR, else the Debian archive this machine's own apt sources
+# name (/etc/apt/sources.list.d/*.sources URIs:, then /etc/apt/sources.list); without
+# either, mkroot.sh stops with a message.
 set -euo pipefail
 
 suite=${1:?usage: mkroot.sh SUITE}
@@ -14,7 +16,27 @@ case $suite in
 *[!a-z0-9-]* | '') echo "mkroot.sh: bad suite name: $suite" >&2; exit 2 ;;
 esac
 cache=${PODPASS_DISTRO_CACHE:-/var/cache/podpass/distros}
-mirror=${PODPASS_DISTRO_MIRROR:-http://deb.debian.org/debian}
+
+# apt_mirror: the first main Debian archive (not -security, -updates or -backports) in
+# this machine's apt sources, deb822 files first; nothing when there is none.
+apt_mirror() {
+    local f
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f"
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; break } }' "$f"
+    done
+} 2>/dev/null
+mirror=${PODPASS_DISTRO_MIRROR:-$(apt_mirror | grep -E '^(https?|file)://' |
+    grep -vE -- '-(security|updates|backports)/?$' | head -n 1 || true)}
+if [ -z "$mirror" ]; then
+    echo "mkroot.sh: no Debian mirror: set PODPASS_DISTRO_MIRROR, or add a Debian archive to" \
+        "this machine's apt sources (/etc/apt/sources.list.d/*.sources)" >&2
+    exit 1
+fi
 # What the scenarios run inside the root (tests/e2e/lib.sh checks for them).
 packages=openssh-server,openssh-client,sshpass,procps,iproute2,python3
 stamp="suite=$suite variant=minbase mirror=$mirror include=$packages"
@@ -37,7 +59,7 @@ command -v debootstrap >/dev/null 2>&1 || {
     echo "mkroot.sh: debootstrap not found (apt-get install debootstrap)" >&2
     exit 1
 }
-echo "mkroot.sh: making the $suite root in $root (debootstrap from $mirror)" >&2
+echo "mkroot.sh: making the $suite root in $root (debootstrap)" >&2
 tmp=$root.new
 rm -rf -- "$tmp"
 log=$cache/$suite.debootstrap.log
