@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,11 @@ static int secret_finish_line(struct secret *s, const char *what, char **cause)
 	return 0;
 }
 
-/* Read from fd until end of file or the first newline, at most SECRET_MAX bytes. */
+/* The signal that came while the terminal was asked, or 0 (prompt_signal). */
+static volatile sig_atomic_t prompt_signo;
+
+/* Read from fd until end of file or the first newline, at most SECRET_MAX bytes;
+ * a signal caught while asking on the terminal ends the read. */
 static int secret_read_until_eol(int fd, struct secret *s, const char *what,
     int stop_at_newline, char **cause)
 {
@@ -82,7 +87,11 @@ static int secret_read_until_eol(int fd, struct secret *s, const char *what,
 			set_cause(cause, "%s: longer than %d bytes", what, SECRET_MAX);
 			return EX_DATAERR;
 		}
-		r = read(fd, s->buf + s->len, 1);
+		r = prompt_signo != 0 ? -1 : read(fd, s->buf + s->len, 1);
+		if (prompt_signo != 0) {
+			set_cause(cause, "%s: interrupted", what);
+			return EX_TEMPFAIL;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -185,29 +194,96 @@ int secret_take_env(const char *name, struct secret *s, char **cause)
 	return 0;
 }
 
-/* Ask once on the terminal fd with echo off. */
-static int prompt_once(int tty, const char *question, struct secret *s, char **cause)
+/* The signals that would end or stop podpass while the terminal has echo off. */
+static const int prompt_signals[] = {
+	SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+};
+#define NPROMPT_SIGNALS (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+/* Note the signal; the read it interrupts (no SA_RESTART) then gives up. */
+static void prompt_signal(int signo)
 {
+	prompt_signo = signo;
+}
+
+/* Catch the prompt signals, keeping the old actions in old. */
+static void catch_prompt_signals(struct sigaction *old)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = prompt_signal;	/* no SA_RESTART: read returns EINTR */
+	prompt_signo = 0;
+	for (i = 0; i < NPROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &sa, &old[i]);
+}
+
+/* Put the old actions back; the signal that came meanwhile, or 0. */
+static int release_prompt_signals(const struct sigaction *old)
+{
+	int signo = prompt_signo;
+	size_t i;
+
+	for (i = 0; i < NPROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &old[i], NULL);
+	prompt_signo = 0;
+	return signo;
+}
+
+/* 1 for a signal that stops the process rather than ending it. */
+static int is_stop_signal(int signo)
+{
+	return signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
+
+/* Ask once on the terminal fd with echo off. The terminal is restored on every
+ * way out that podpass can see, a signal included, as OpenSSH's readpassphrase
+ * does: a stop signal then stops podpass, and the question is asked again when
+ * it goes on; any other ends the prompt with EX_TEMPFAIL and *signo set, to be
+ * sent again once every copy of the answers is wiped (secret_prompt). */
+static int prompt_once(int tty, const char *question, struct secret *s, int *signo,
+    char **cause)
+{
+	struct sigaction old_actions[NPROMPT_SIGNALS];
 	struct termios old, quiet;
 	int rc;
 
-	if (tcgetattr(tty, &old) != 0) {
-		set_cause(cause, "terminal: %s", strerror(errno));
-		return EX_IOERR;
+	for (;;) {
+		if (tcgetattr(tty, &old) != 0) {
+			set_cause(cause, "terminal: %s", strerror(errno));
+			return EX_IOERR;
+		}
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		catch_prompt_signals(old_actions);
+		secret_alloc(s);
+		/* echo off first: whatever is typed once the question shows is not echoed */
+		if (tcsetattr(tty, TCSAFLUSH, &quiet) != 0 ||
+		    write(tty, question, strlen(question)) < 0) {
+			set_cause(cause, "terminal: %s", strerror(errno));
+			rc = EX_IOERR;
+		} else
+			rc = secret_read_until_eol(tty, s, "terminal", 1, cause);
+		while (tcsetattr(tty, TCSAFLUSH, &old) != 0 && errno == EINTR)
+			;
+		if (write(tty, "\n", 1) < 0)
+			log_debug("terminal write failed");
+		*signo = release_prompt_signals(old_actions);
+		if (*signo == 0)
+			break;
+		secret_free(s);
+		free(*cause);
+		*cause = NULL;
+		if (!is_stop_signal(*signo)) {
+			set_cause(cause, "the password prompt was interrupted; nothing was "
+			    "changed");
+			return EX_TEMPFAIL;
+		}
+		kill(getpid(), *signo);	/* stopped here until continued */
 	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	if (write(tty, question, strlen(question)) < 0 ||
-	    tcsetattr(tty, TCSAFLUSH, &quiet) != 0) {
-		set_cause(cause, "terminal: %s", strerror(errno));
-		return EX_IOERR;
-	}
-	secret_alloc(s);
-	rc = secret_read_until_eol(tty, s, "terminal", 1, cause);
-	tcsetattr(tty, TCSAFLUSH, &old);
-	if (write(tty, "\n", 1) < 0)
-		log_debug("terminal write failed");
 	if (rc == 0)
 		rc = secret_finish_line(s, "terminal", cause);
 	if (rc != 0)
@@ -215,19 +291,22 @@ static int prompt_once(int tty, const char *question, struct secret *s, char **c
 	return rc;
 }
 
+/* Ask twice on the terminal and compare. A signal that ended the prompt is
+ * sent again after both answers are wiped: podpass then ends as that signal
+ * ends it (130 for Ctrl-C), with the terminal as it was and nothing changed. */
 int secret_prompt(struct secret *s, char **cause)
 {
 	struct secret again = { NULL, 0, 0 };
-	int tty, rc;
+	int tty, rc, signo = 0;
 
 	tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (tty < 0) {
 		set_cause(cause, "cannot open the terminal: %s", strerror(errno));
 		return EX_NOINPUT;
 	}
-	rc = prompt_once(tty, "New password: ", s, cause);
+	rc = prompt_once(tty, "New password: ", s, &signo, cause);
 	if (rc == 0)
-		rc = prompt_once(tty, "Retype new password: ", &again, cause);
+		rc = prompt_once(tty, "Retype new password: ", &again, &signo, cause);
 	if (rc == 0 && (again.len != s->len || memcmp(again.buf, s->buf, s->len) != 0)) {
 		set_cause(cause, "the two passwords differ; nothing was changed");
 		rc = EX_DATAERR;
@@ -236,6 +315,8 @@ int secret_prompt(struct secret *s, char **cause)
 	if (rc != 0)
 		secret_free(s);
 	close(tty);
+	if (signo != 0)
+		raise(signo);	/* returns only where the signal is ignored or caught */
 	return rc;
 }
 

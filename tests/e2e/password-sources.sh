@@ -2,7 +2,9 @@
 # Every way of handing podpass the password (never argv): --password-stdin,
 # --password-file, PODPASS_PASSWORD, --generate, --encrypted with a hash on stdin. After
 # each, password login with that password and key login work. No source at all, with
-# stdin not a terminal: exit 64 naming the sources, nothing changed.
+# stdin not a terminal: exit 64 naming the sources, nothing changed. On a terminal the
+# question is asked twice without echo, and Ctrl-C there leaves the terminal's settings
+# as they were (tty.py compares them), exits 130 and changes nothing.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
@@ -66,12 +68,19 @@ check_logins "$pw"
 login_password_fails root "$gen"
 
 step "a terminal: asked twice, without echo"
-command -v script >/dev/null 2>&1 || fail "script(1) (util-linux) is needed to give podpass a terminal"
 pw='sources-Prompt-pw-3060'
-# script(1) gives podpass a pseudo-terminal; the answers are typed after the prompts.
-{ sleep 1; printf '%s\n' "$pw"; sleep 0.5; printf '%s\n' "$pw"; sleep 3; } |
-    script -qec "$PODPASS enable" /dev/null >"$WORK/tty.out" 2>&1 || fail "enable on a terminal failed: $(cat "$WORK/tty.out")"
+# tty.py gives podpass a pseudo-terminal and types each answer once its question shows.
+TTY_ANSWER=$pw python3 "$E2E_DIR/tty.py" answer "$PODPASS" enable >"$WORK/tty.out" 2>&1 ||
+    fail "enable on a terminal failed: $(cat "$WORK/tty.out")"
 grep -q 'Retype new password' "$WORK/tty.out" || fail "the terminal was not asked twice: $(cat "$WORK/tty.out")"
 if grep -qF -- "$pw" "$WORK/tty.out"; then fail "the password was echoed on the terminal"; fi
+check_logins "$pw"
+
+step "Ctrl-C at the prompt: the terminal as it was, exit 130, nothing changed"
+snapshot prompt
+python3 "$E2E_DIR/tty.py" interrupt "$PODPASS" enable >"$WORK/tty.out" 2>&1 ||
+    fail "Ctrl-C at the prompt: $(cat "$WORK/tty.out")"
+grep -q '^status=130$' "$WORK/tty.out" || fail "Ctrl-C at the prompt: not exit 130: $(cat "$WORK/tty.out")"
+assert_unchanged prompt
 check_logins "$pw"
 pass
