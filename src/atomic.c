@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "cleanup.h"
 #include "log.h"
 #include "util.h"
 
@@ -243,8 +244,14 @@ static int write_temp(const char *tmp_template, char **tmp, const char *data,
 {
 	int fd, rc = EX_IOERR;
 
+	sigset_t old;
+
 	*tmp = xstrdup(tmp_template);
+	cleanup_block(&old);
 	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd >= 0)
+		cleanup_add(*tmp, 0);	/* a signal before the rename removes it */
+	cleanup_unblock(&old);
 	if (fd < 0) {
 		set_cause(cause, "cannot create a temp file beside it (%s): %s", *tmp,
 		    strerror(errno));
@@ -264,6 +271,7 @@ static int write_temp(const char *tmp_template, char **tmp, const char *data,
 	return 0;
 fail:
 	unlink(*tmp);
+	cleanup_forget(*tmp);
 	free(*tmp);
 	*tmp = NULL;
 	return rc;
@@ -283,6 +291,7 @@ int atomic_replace(const char *path, const char *data, size_t len,
 		int err = errno;
 
 		unlink(tmp);
+		cleanup_forget(tmp);
 		free(tmp);
 		if (err == EBUSY || err == EXDEV) {
 			log_verbose("%s is a mount point; rewriting it in place", path);
@@ -291,6 +300,7 @@ int atomic_replace(const char *path, const char *data, size_t len,
 		set_cause(cause, "%s: rename: %s", path, strerror(err));
 		return EX_CANTCREAT;
 	}
+	cleanup_forget(tmp);
 	free(tmp);
 	if (atomic_fsync_dir(path) != 0) {
 		set_cause(cause, "%s: fsync of its directory: %s", path, strerror(errno));

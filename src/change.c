@@ -23,6 +23,7 @@
 
 #include "atomic.h"
 #include "change.h"
+#include "cleanup.h"
 #include "log.h"
 #include "sshd.h"
 #include "sshd_config.h"
@@ -167,6 +168,35 @@ int change_read_config(struct change *c)
 	return rc;
 }
 
+/* The files the work directory may hold, removed before it. */
+static const char *const workdir_files[] = {
+	"sshd_config", "throwaway_host_key", "throwaway_host_key.pub",
+};
+#define NWORKDIR_FILES (sizeof(workdir_files) / sizeof(workdir_files[0]))
+
+/* mkdtemp(template), registered for removal with the files it may hold, so
+ * that a signal that ends podpass leaves none of them (cleanup.c). 1 when made. */
+static int make_registered_dir(char *template)
+{
+	sigset_t old;
+	char *p;
+	size_t i;
+	int made;
+
+	cleanup_block(&old);
+	made = mkdtemp(template) != NULL;
+	if (made) {
+		cleanup_add(template, 1);
+		for (i = 0; i < NWORKDIR_FILES; i++) {
+			p = xasprintf("%s/%s", template, workdir_files[i]);
+			cleanup_add(p, 0);
+			free(p);
+		}
+	}
+	cleanup_unblock(&old);
+	return made;
+}
+
 /* Make the private work directory (for the candidate config and a
  * throwaway host key) inside the target root, so chrooted children see it. */
 static int make_workdir(struct change *c)
@@ -179,7 +209,7 @@ static int make_workdir(struct change *c)
 		t = path_under_root(c->o->root, bases[i]);
 		c->workdir = xasprintf("%s/podpass.XXXXXX", t);
 		free(t);
-		if (mkdtemp(c->workdir) != NULL)
+		if (make_registered_dir(c->workdir))
 			break;
 		free(c->workdir);
 		c->workdir = NULL;
@@ -200,20 +230,19 @@ static int make_workdir(struct change *c)
 static void remove_workdir(struct change *c)
 {
 	char *p;
+	size_t i;
 
 	if (c->workdir == NULL)
 		return;
-	p = xasprintf("%s/sshd_config", c->workdir);
-	unlink(p);
-	free(p);
-	p = xasprintf("%s/throwaway_host_key", c->workdir);
-	unlink(p);
-	free(p);
-	p = xasprintf("%s/throwaway_host_key.pub", c->workdir);
-	unlink(p);
-	free(p);
+	for (i = 0; i < NWORKDIR_FILES; i++) {
+		p = xasprintf("%s/%s", c->workdir, workdir_files[i]);
+		unlink(p);
+		cleanup_forget(p);
+		free(p);
+	}
 	if (rmdir(c->workdir) != 0)
 		log_warn("cannot remove %s: %s", c->workdir, strerror(errno));
+	cleanup_forget(c->workdir);
 }
 
 /* Parse the current tree (the main file as it is, plus what it includes):
@@ -242,6 +271,25 @@ static size_t host_key_paths(const struct change *c, char **paths, size_t max)
 	return n == 0 ? 3 : n;
 }
 
+/* /run/sshd (sshd refuses to start without it), registered for removal until
+ * change_free decides to keep it (sshd runs from it). */
+static int make_rundir(struct change *c)
+{
+	sigset_t old;
+	char *rundir;
+	int rc;
+
+	cleanup_block(&old);
+	rc = sshd_make_rundir(&c->ctx, &c->rundir_created, &c->cause);
+	if (c->rundir_created) {
+		rundir = path_under_root(c->o->root, "/run/sshd");
+		cleanup_add(rundir, 1);
+		free(rundir);
+	}
+	cleanup_unblock(&old);
+	return rc;
+}
+
 /* See what sshd needs to run; validate with a throwaway key when there is
  * no host key yet (or when none may be made: an image build). */
 static int plan_runtime(struct change *c)
@@ -250,7 +298,7 @@ static int plan_runtime(struct change *c)
 	size_t n = host_key_paths(c, paths, 32), rootlen;
 	int rc, may_create = c->o->restart != RESTART_NONE && !c->o->dry_run;
 
-	if ((rc = sshd_make_rundir(&c->ctx, &c->rundir_created, &c->cause)) != 0)
+	if ((rc = make_rundir(c)) != 0)
 		return rc;
 	if (sshd_count_host_keys(&c->ctx, paths, n) > 0)
 		return 0;
@@ -659,19 +707,27 @@ static int verify(struct change *c)
 	return 0;
 }
 
-/* Block the signals that would stop podpass between its first write and
- * its last, so that a Ctrl-C cannot leave half a change (the hashing threads
- * block every signal from their start, enable.c). */
+/* The signals that would stop podpass, held between its first write and its
+ * last, so that a Ctrl-C cannot leave half a change (the hashing threads block
+ * every signal from their start, enable.c). */
+static const struct {
+	int signo;
+	const char *name;
+} held_signals[] = {
+	{ SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" }, { SIGHUP, "SIGHUP" },
+	{ SIGQUIT, "SIGQUIT" }, { SIGTSTP, "SIGTSTP" },
+};
+#define NHELD_SIGNALS (sizeof(held_signals) / sizeof(held_signals[0]))
+
+/* Hold them; old gets the mask before. */
 static void block_signals(sigset_t *old)
 {
 	sigset_t set;
+	size_t i;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGTSTP);
+	for (i = 0; i < NHELD_SIGNALS; i++)
+		sigaddset(&set, held_signals[i].signo);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
@@ -722,22 +778,59 @@ static void drop_orig_links(struct change *c)
 	}
 }
 
-/* Let the signals change_commit held through. */
+/* The end of the time change_commit held the signals. A signal that came
+ * meanwhile leaves one of two outcomes, and says which: the change was made
+ * whole, so podpass takes the signal as come too late, stays at exit 0 and keeps
+ * the signals held until it exits; or the change was undone, and the signal
+ * then ends podpass (128+N). */
 static void release_signals(struct change *c)
 {
+	const struct timespec now = { 0, 0 };
+	sigset_t pending, one;
+	size_t i;
+
 	if (!c->holding)
 		return;
+	sigpending(&pending);
+	for (i = 0; i < NHELD_SIGNALS; i++) {
+		if (!sigismember(&pending, held_signals[i].signo))
+			continue;
+		if (!c->committed) {
+			log_error("stopped by %s: the change was undone; nothing was "
+			    "changed", held_signals[i].name);
+			break;
+		}
+		sigemptyset(&one);
+		sigaddset(&one, held_signals[i].signo);
+		sigtimedwait(&one, NULL, &now);
+		log_warn("%s came while the change was being made; the change was "
+		    "made whole all the same (never half way), so podpass ends with "
+		    "success", held_signals[i].name);
+	}
+	if (c->committed)
+		return;	/* held until podpass exits: the outcome is fixed */
 	c->holding = 0;
 	pthread_sigmask(SIG_SETMASK, &c->held_from, NULL);
+}
+
+/* fatal() during the commit (cleanup.c): undo what was done, as a failure would. */
+static void rollback_on_fatal(void *arg)
+{
+	struct change *c = arg;
+
+	rollback(c, c->was_running);
+	drop_orig_links(c);
 }
 
 int change_commit(struct change *c)
 {
 	size_t i;
-	int rc, was_running = c->listener != 0;
+	int rc;
 
+	c->was_running = c->listener != 0;
 	block_signals(&c->held_from);
 	c->holding = 1;
+	cleanup_set_fatal_hook(rollback_on_fatal, c);
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;
 	for (i = 0; i < c->nfiles; i++)
@@ -756,9 +849,10 @@ int change_commit(struct change *c)
 	goto out;
 failed:
 	change_fail(c, rc);
-	rollback(c, was_running);
+	rollback(c, c->was_running);
 out:
 	drop_orig_links(c);
+	cleanup_set_fatal_hook(NULL, NULL);
 	return rc;
 }
 
@@ -807,9 +901,14 @@ char *change_connect_hint(const char *user, int port)
 
 void change_free(struct change *c)
 {
-	if (c->rundir_created && (c->o->restart == RESTART_NONE || c->o->dry_run ||
-	    !c->committed))
-		sshd_remove_rundir(&c->ctx);
+	if (c->rundir_created) {
+		char *rundir = path_under_root(c->o->root, "/run/sshd");
+
+		if (c->o->restart == RESTART_NONE || c->o->dry_run || !c->committed)
+			sshd_remove_rundir(&c->ctx);
+		cleanup_forget(rundir);
+		free(rundir);
+	}
 	remove_workdir(c);
 	planned_file_free(&c->config);
 	sshd_config_free(&c->parsed);

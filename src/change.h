@@ -53,6 +53,7 @@ struct change {
 	char *pidfile;
 	struct sshd_listen listen;
 	pid_t listener;		/* the running listener found before the change, or 0 */
+	int was_running;	/* there was one when change_commit began */
 	struct sshd_listener running;	/* it, with its command-line options */
 	int rundir_created;
 	int need_host_keys;
@@ -67,7 +68,8 @@ struct change {
 	int (*plan_late)(void *arg, char **cause);
 	void *plan_late_arg;
 	sigset_t held_from;	/* the signal mask before change_commit held signals */
-	int holding;		/* change_commit held them, and they are still held */
+	int holding;		/* change_commit held them, and they are still held (to
+				   exit once the change is whole, release_signals) */
 	char *cause;
 };
 

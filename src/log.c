@@ -8,6 +8,7 @@
 #include "log.h"
 
 static int current_level = LOG_LEVEL_INFO;
+static void (*fatal_hook)(void);
 
 void log_set_level(int level)
 {
@@ -54,8 +55,14 @@ LOG_FN(log_info, LOG_LEVEL_INFO, NULL)
 LOG_FN(log_verbose, LOG_LEVEL_VERBOSE, NULL)
 LOG_FN(log_debug, LOG_LEVEL_DEBUG, "debug: ")
 
+void log_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
 void fatal(const char *fmt, ...)
 {
+	void (*hook)(void) = fatal_hook;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -63,5 +70,8 @@ void fatal(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	fatal_hook = NULL;	/* a fatal() inside the hook aborts at once */
+	if (hook != NULL)
+		hook();
 	abort();
 }

@@ -18,7 +18,9 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* For the impossible: print and abort. */
+/* For the impossible: print, run the hook (cleanup.c: roll back a change under
+ * way, remove temporary files) once, and abort. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void log_set_fatal_hook(void (*hook)(void));
 
 #endif

@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "commands.h"
 #include "log.h"
 #include "options.h"
@@ -79,6 +80,7 @@ static int dispatch(const struct options *o)
 		log_error("must run as root (it edits /etc/shadow and sshd_config)");
 		return EX_NOPERM;
 	}
+	cleanup_catch_signals();	/* temp files go on every exit podpass sees */
 	if (o->command == CMD_DISABLE)
 		return cmd_disable(o);
 	if (o->command == CMD_STATUS)

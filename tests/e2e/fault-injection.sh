@@ -472,7 +472,8 @@ if fi_want late; then
     # A SIGTERM and a SIGINT while the hash finishes beside the reload: the hashing
     # thread is held in its first call (strace: setpriority delayed 2 s), the signals
     # come once sshd got its SIGHUP. They must wait for the end of the change (held
-    # until the commit is done), never end podpass half way.
+    # until the commit is done), never end podpass half way, and the change made whole
+    # is a success (exit 0, the signals noted as come too late).
     step "sshd running, root's password '*': SIGTERM and SIGINT during the reload"
     E2E_LAST_CMD="strace -f -e inject=setpriority:delay_exit=2000000 -- podpass enable --password-stdin"
     hups=$(sighups)
@@ -496,7 +497,10 @@ if fi_want late; then
         fail "podpass ended (exit $rc) with sshd_config changed and sshd reloaded, but /etc/shadow not written"
     try_login_password root "$pw_new" ||
         fail "exit $rc after the signals, and a password login with the new password fails"
-    echo "    exit $rc (the signals, held until the change was whole), the new password logs in"
+    [ "$rc" = 0 ] || fail "the change was made whole, but podpass exited $rc (the signals must not turn it into a failure)"
+    last_stderr_has 'SIG(TERM|INT) came while the change was being made' ||
+        fail "exit 0 after the signals, but stderr does not say they came too late"
+    echo "    exit 0 (the signals, held until the change was whole, noted as too late), the new password logs in"
     worked=$((worked + 1))
     fi_restore_files
     fi_reload "$base_pid"
