@@ -70,7 +70,9 @@ static int read_with_flags(const char *path, int flags, size_t max, char **data,
 {
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	/* O_NONBLOCK: a FIFO or a device in a file's place is refused below, never
+	 * waited on (a regular file reads the same with it) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0) {
 		if (errno == ELOOP && (flags & O_NOFOLLOW)) {
 			set_cause(cause, "%s: refused: it is a symbolic link", path);

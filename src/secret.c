@@ -128,13 +128,15 @@ int secret_read_file(const char *path, struct secret *s, char **cause)
 	struct stat st;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO or a device given as the file is refused, never waited on */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		set_cause(cause, "password file %s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_cause(cause, "password file %s: not a regular file", path);
+		set_cause(cause, "password file %s: not a regular file (a FIFO, a device or "
+		    "a directory is refused)", path);
 		close(fd);
 		return EX_NOINPUT;
 	}
