@@ -20,8 +20,7 @@
 #include "log.h"
 #include "util.h"
 
-/* Read all of fd (a regular file of at most max bytes) into a new buffer. */
-static int read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
+int atomic_read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
     struct stat *st, char **cause)
 {
 	struct stat sb;
@@ -82,7 +81,7 @@ static int read_with_flags(const char *path, int flags, size_t max, char **data,
 		return errno == ENOENT || errno == EACCES || errno == ENOTDIR ?
 		    EX_NOINPUT : EX_IOERR;
 	}
-	rc = read_fd(fd, path, max, data, len, st, cause);
+	rc = atomic_read_fd(fd, path, max, data, len, st, cause);
 	close(fd);
 	return rc;
 }

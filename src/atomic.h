@@ -11,6 +11,10 @@
 /* Files larger than this are refused when read. */
 #define ATOMIC_MAX_FILE ((size_t)64 * 1024 * 1024)
 
+/* Read all of fd, opened as path (for messages), into a new buffer: a regular
+ * file of at most max bytes, else EX_DATAERR. st may be NULL. */
+int atomic_read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
+    struct stat *st, char **cause);
 /* Read a whole regular file (following symlinks) of at most max bytes.
  * Returns 0 with malloc'd, NUL-terminated *data and *len (and *st when not
  * NULL), or EX_NOINPUT (missing or unreadable), EX_DATAERR (not a regular

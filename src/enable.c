@@ -73,7 +73,8 @@ static int read_secret(struct enable_run *run)
 		return secret_read_fd(0, &run->secret, &run->cause);
 	case PW_FILE:
 		secret_scrub_env();
-		return secret_read_file(o->password_file, &run->secret, &run->cause);
+		return secret_read_file(o->password_file, run->acct.pw.uid, &run->secret,
+		    &run->cause);
 	case PW_GENERATE:
 		secret_scrub_env();
 		if (o->encrypted) {
@@ -338,8 +339,9 @@ static int plan_and_check(struct enable_run *run)
 {
 	int rc;
 
-	if ((rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0 ||
-	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
+	/* the account first: a password file may be the user's own */
+	if ((rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0 ||
+	    (rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0)
 		return rc;
 	if ((run->today = account_today(&run->cause)) < 0)
 		return EX_USAGE;

@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "options.h"
 #include "shadow.h"
+#include "trust.h"
 #include "util.h"
 
 #define CONFIG_FILE_MAX (64 * 1024)
@@ -472,32 +473,39 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	return r == 0;
 }
 
-/* Open a config file only if root owns it and no one else can write it. */
+/* Open a config file only if root owns it, and the directories and links on
+ * the way to it, and no one else can write any of them (trust.h). */
 static int read_trusted_file(const char *path, int must_exist, char **text,
     char **cause)
 {
-	struct stat st;
 	size_t len;
-	int rc;
+	int fd, rc;
 
-	rc = atomic_read_nofollow(path, CONFIG_FILE_MAX, text, &len, &st, cause);
-	if (rc == EX_NOINPUT && !must_exist && access(path, F_OK) != 0) {
-		if (cause != NULL) {
-			free(*cause);
-			*cause = NULL;
-		}
+	rc = trust_path(path, TRUST_ROOT_ONLY, &fd, cause);
+	if (rc != 0 && access(path, F_OK) != 0) {	/* missing, wherever it would be */
+		free(*cause);
+		*cause = NULL;
 		*text = NULL;
-		return 0;
+		if (!must_exist)
+			return 0;	/* the default file may be missing */
+		set_cause(cause, "%s: %s", path, strerror(ENOENT));
+		return EX_NOINPUT;
 	}
-	if (rc != 0)
-		return rc == EX_NOINPUT ? EX_NOINPUT : EX_CONFIG;
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		set_cause(cause, "%s: refused: it must be owned by root and not writable "
-		    "by group or others (it decides how root logs in)", path);
-		free(*text);
-		*text = NULL;
+	if (rc == EX_NOPERM) {
+		char *why = *cause;
+
+		*cause = xasprintf("%s: refused: %s (it decides how root logs in: it must "
+		    "be owned by root, in directories and links only root can change, "
+		    "and not writable by group or others)", path, why);
+		free(why);
 		return EX_CONFIG;
 	}
+	if (rc != 0)
+		return rc;
+	rc = atomic_read_fd(fd, path, CONFIG_FILE_MAX, text, &len, NULL, cause);
+	close(fd);
+	if (rc != 0)
+		return rc == EX_NOINPUT ? EX_NOINPUT : EX_CONFIG;
 	if (memchr(*text, '\0', len) != NULL) {
 		set_cause(cause, "%s: refused: it holds a NUL byte", path);
 		free(*text);

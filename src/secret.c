@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "secret.h"
+#include "trust.h"
 #include "util.h"
 
 #define SECRET_CAP (SECRET_MAX + 2)
@@ -123,24 +124,26 @@ int secret_read_fd(int fd, struct secret *s, char **cause)
 	return rc;
 }
 
-int secret_read_file(const char *path, struct secret *s, char **cause)
+int secret_read_file(const char *path, uid_t owner, struct secret *s, char **cause)
 {
 	struct stat st;
 	int fd, rc;
 
-	/* O_NONBLOCK: a FIFO or a device given as the file is refused, never waited on */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		set_cause(cause, "password file %s: %s", path, strerror(errno));
-		return EX_NOINPUT;
+	/* it decides a password root sets: root's (or the user's own) all the way,
+	 * opened O_NONBLOCK (a FIFO or a device is refused, never waited on) */
+	if ((rc = trust_path(path, owner, &fd, cause)) != 0) {
+		char *why = *cause;
+
+		if (rc == EX_NOPERM)
+			*cause = xasprintf("password file refused: %s (it decides a password "
+			    "root sets: it must be owned by root or the user, in directories "
+			    "and links only root can change)", why);
+		else
+			*cause = xasprintf("password file %s", why);
+		free(why);
+		return rc == EX_NOPERM ? EX_NOPERM : EX_NOINPUT;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_cause(cause, "password file %s: not a regular file (a FIFO, a device or "
-		    "a directory is refused)", path);
-		close(fd);
-		return EX_NOINPUT;
-	}
-	if ((st.st_mode & 0044) != 0)
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0044) != 0)
 		log_warn("password file %s can be read by others; make it mode 0600", path);
 	secret_alloc(s);
 	rc = secret_read_until_eol(fd, s, path, 0, cause);

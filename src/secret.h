@@ -7,6 +7,7 @@
 #define PODPASS_SECRET_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SECRET_MAX 4096		/* longest password or hash accepted, in bytes */
 #define SECRET_GENERATED_LEN 24	/* characters in a --generate password */
@@ -24,8 +25,10 @@ struct secret {
  * SECRET_MAX bytes is refused (EX_DATAERR or EX_NOINPUT). */
 int secret_read_fd(int fd, struct secret *s, char **cause);
 /* The whole file, which must hold exactly one line (EX_NOINPUT when missing
- * or empty). */
-int secret_read_file(const char *path, struct secret *s, char **cause);
+ * or empty). It must be a regular file owned by root or owner (the target
+ * user), reached through directories and links only root (or owner) can
+ * change (trust.h): else EX_NOPERM, naming the path. */
+int secret_read_file(const char *path, uid_t owner, struct secret *s, char **cause);
 /* Take the value of the environment variable name, then wipe it in place
  * and remove it from the environment. Returns 0 with s->buf NULL when the
  * variable is not set. */

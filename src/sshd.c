@@ -33,6 +33,7 @@
 #include "log.h"
 #include "sshd.h"
 #include "sshd_config.h"
+#include "trust.h"
 #include "util.h"
 
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
@@ -263,14 +264,22 @@ int sshd_run(const char *root, char *const argv[], char **out, char **err,
 
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause)
 {
-	char *path = path_under_root(ctx->root, ctx->sshd_path);
-	int ok = access(path, X_OK) == 0;
+	char *path = path_under_root(ctx->root, ctx->sshd_path), *why = NULL;
+	int rc = 0;
 
-	if (!ok)
+	if (access(path, X_OK) != 0) {
 		set_cause(cause, "sshd not found at %s (install openssh-server, or "
 		    "give its path with --sshd)", path);
+		rc = EX_UNAVAILABLE;
+	} else if (trust_path(path, TRUST_ROOT_ONLY, NULL, &why) != 0) {
+		/* podpass runs it as root: only root may decide what it is */
+		set_cause(cause, "sshd %s refused: %s (it must be owned by root, in "
+		    "directories only root can change)", path, why);
+		rc = EX_NOPERM;
+	}
+	free(why);
 	free(path);
-	return ok ? 0 : EX_UNAVAILABLE;
+	return rc;
 }
 
 /* Trim trailing white space (sshd's messages end in a newline). */

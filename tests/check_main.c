@@ -118,6 +118,7 @@ int main(void)
 	srunner_add_suite(sr, shadow_suite());
 	srunner_add_suite(sr, sshd_config_suite());
 	srunner_add_suite(sr, sshd_probe_suite());
+	srunner_add_suite(sr, trust_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

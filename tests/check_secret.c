@@ -73,7 +73,7 @@ static int read_file(const char *data, size_t len, struct secret *s, char **caus
 
 	test_write(p, data, len);
 	ck_assert_int_eq(chmod(p, 0600), 0);
-	rc = secret_read_file(p, s, cause);
+	rc = secret_read_file(p, geteuid(), s, cause);
 	free(p);
 	return rc;
 }
@@ -209,12 +209,12 @@ START_TEST(test_file_refused)
 	assert_refused(read_file("o\0ne\n", 5, &s, &cause), EX_DATAERR, &s, &cause);
 	assert_refused(read_file("", 0, &s, &cause), EX_NOINPUT, &s, &cause);
 	assert_refused(read_file("\n", 1, &s, &cause), EX_NOINPUT, &s, &cause);
-	ck_assert_int_eq(secret_read_file(missing, &s, &cause), EX_NOINPUT);
+	ck_assert_int_eq(secret_read_file(missing, geteuid(), &s, &cause), EX_NOINPUT);
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, missing));
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(secret_read_file(tmp, &s, &cause), EX_NOINPUT);
+	ck_assert_int_eq(secret_read_file(tmp, geteuid(), &s, &cause), EX_NOINPUT);
 	ck_assert_ptr_nonnull(cause);
 	free(cause);
 	free(missing);

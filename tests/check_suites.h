@@ -16,6 +16,7 @@ Suite *secret_suite(void);
 Suite *shadow_suite(void);
 Suite *sshd_config_suite(void);
 Suite *sshd_probe_suite(void);
+Suite *trust_suite(void);
 
 /* Helpers shared by the suites (check_main.c). */
 /* A new empty temporary directory; malloc'd path. */

@@ -2,8 +2,8 @@
 # /etc/podpass.conf: "user = alice", "mode = both" apply (alice needs key and password;
 # root untouched). Precedence: PODPASS_MODE in the environment beats the file, --mode on
 # the command line beats the environment. A file that is group-writable, not owned by
-# root, a symlink, or has an unknown key (named as podpass.conf:LINE) is refused with 78
-# and nothing changes.
+# root, a symlink that is not root's, or has an unknown key (named as podpass.conf:LINE)
+# is refused with 78 and nothing changes; a symlink root owns is followed.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
@@ -85,11 +85,15 @@ write_conf 'user = alice' 'mode = both'
 chown alice "$conf"
 refused not-root 'owned by root'
 
-step "podpass.conf a symlink to a good file: refused"
+step "podpass.conf a symlink that alice owns: refused; one that root owns: read"
 write_conf 'user = alice' 'mode = both'
 mv "$conf" /etc/podpass-real.conf
 ln -s /etc/podpass-real.conf "$conf"
-refused symlink 'symbolic link|symlink'
+chown -h alice "$conf"
+refused symlink 'symbolic link owned by another user'
+chown -h root "$conf"
+podpass_ok status --json
+grep -Eq '"user": *"alice"' "$WORK/last.out" || fail "podpass.conf behind root's own link was not read (user = alice)"
 rm -f "$conf" /etc/podpass-real.conf
 
 step "an unknown key: refused, naming podpass.conf:LINE"
