@@ -279,12 +279,18 @@ static int check_login(struct enable_run *run)
 		run->ch.dump, &run->ch.parsed
 	};
 
-	char *msg;
+	char *msg, **warn = NULL;
+	size_t i, nwarn = 0;
 	int rc = login_check(&s, &run->ch.cause);
+
+	if (rc == 0)
+		login_client_warnings(&s, &warn, &nwarn);
+	for (i = 0; i < nwarn; i++)
+		log_warn("%s", warn[i]);
+	strv_free(warn, nwarn);
 
 	if (rc != 0 && run->ch.running.nextra > 0) {
 		struct buf b = { NULL, 0, 0 };
-		size_t i;
 
 		for (i = 0; i < run->ch.running.nextra; i++)
 			buf_printf(&b, " %s", run->ch.running.extra[i]);
