@@ -653,9 +653,23 @@ static int runs_as_root(pid_t pid)
 	return proc_uids(pid, &ruid, &euid) == 0 && ruid == 0 && euid == 0;
 }
 
+/* 1 when the file at path is a script ("#!"): a wrapper that runs some sshd. */
+static int is_script(const char *path)
+{
+	char head[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), script;
+
+	if (fd < 0)
+		return 0;
+	script = read(fd, head, 2) == 2 && head[0] == '#' && head[1] == '!';
+	close(fd);
+	return script;
+}
+
 /* 1 when pid runs the sshd binary podpass uses: /proc/PID/exe is the same
  * file (device and inode) as ctx->sshd_path inside the root, or that path's
- * former file, since replaced on disk (an upgrade that did not restart sshd). */
+ * former file, since replaced on disk (an upgrade that did not restart sshd).
+ * A script there (a wrapper) runs a binary podpass cannot know: then any. */
 static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 {
 	char exe[64], target[PATH_MAX + 16], *path = path_under_root(ctx->root, ctx->sshd_path);
@@ -667,6 +681,10 @@ static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
 	same = stat(path, &want) == 0 && stat(exe, &got) == 0 &&
 	    want.st_dev == got.st_dev && want.st_ino == got.st_ino;
+	if (!same && is_script(path)) {
+		log_debug("%s is a script: pid %ld taken for the sshd it runs", path, (long)pid);
+		same = 1;
+	}
 	if (!same && real != NULL && (n = readlink(exe, target, sizeof(target) - 1)) > 0) {
 		target[n] = '\0';
 		same = strncmp(target, real, strlen(real)) == 0 &&
@@ -730,10 +748,10 @@ static void user_name(uid_t uid, char *buf, size_t size)
 		fclose(f);
 }
 
-/* "pid N (user U, process NAME)" for the holder of a socket, malloc'd. */
+/* "pid N (user U, process NAME, running EXE)" for the holder of a socket, malloc'd. */
 static char *describe_holder(pid_t pid)
 {
-	char comm[64] = "?", user[300] = "?";
+	char comm[64] = "?", user[300] = "?", exe[64], target[PATH_MAX] = "?";
 	unsigned long ruid, euid;
 	ssize_t n;
 
@@ -741,7 +759,11 @@ static char *describe_holder(pid_t pid)
 		comm[n - 1] = '\0';
 	if (proc_uids(pid, &ruid, &euid) == 0)
 		user_name((uid_t)ruid, user, sizeof(user));
-	return xasprintf("pid %ld (user %s, process %s)", (long)pid, user, comm);
+	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
+	if ((n = readlink(exe, target, sizeof(target) - 1)) > 0)
+		target[n] = '\0';
+	return xasprintf("pid %ld (user %s, process %s, running %s)", (long)pid, user, comm,
+	    target);
 }
 
 /* EX_UNAVAILABLE with *cause when a listening socket among the n in v is not
@@ -760,8 +782,9 @@ static int refuse_other_holders(const struct sshd_ctx *ctx, pid_t p, int port,
 	other = scan_holders(ctx, &v[i], 1, 0);
 	who = other > 0 ? describe_holder(other) : xstrdup("a process podpass cannot see");
 	set_cause(cause, "port %d is held by %s, which is not the sshd podpass runs (%s, as "
-	    "root); podpass signals no other program, so nothing was changed: stop it, or "
-	    "give sshd another Port", port, who, ctx->sshd_path);
+	    "root); podpass signals no other program, so nothing was changed: stop it, give "
+	    "sshd another Port, or, if it is the sshd to use, name its binary with --sshd",
+	    port, who, ctx->sshd_path);
 	free(who);
 	return EX_UNAVAILABLE;
 }

@@ -506,9 +506,11 @@ END_TEST
 
 /* A listener named sshd that runs another binary than the sshd podpass uses is not
  * sshd: refused (EX_UNAVAILABLE), named by pid, user and name, whether the pid file
- * names it or not, and never taken for the listener. */
+ * names it or not, and never taken for the listener. When --sshd is a script, the
+ * binary it runs is unknown: a listener run as root is taken. */
 START_TEST(find_listener_refuses_other_binary)
 {
+	static const char wrapper[] = "#!/bin/sh\nexec /usr/sbin/sshd \"$@\"\n";
 	struct fake_sshd f = fake_start("k");
 	struct sshd_ctx ctx = { "/", "/bin/sh", "/etc/ssh/sshd_config" };
 	struct sshd_listener l;
@@ -524,12 +526,23 @@ START_TEST(find_listener_refuses_other_binary)
 		ck_assert_int_eq(l.pid, 0);
 		ck_assert_ptr_nonnull(cause);
 		ck_assert_ptr_nonnull(strstr(cause, want));
-		ck_assert_ptr_nonnull(strstr(cause, ", process sshd)"));
+		ck_assert_ptr_nonnull(strstr(cause, ", process sshd, running "));
 		ck_assert_ptr_nonnull(strstr(cause, "nothing was changed"));
 		free(cause);
 		cause = NULL;
 	}
 	ck_assert_int_eq(sshd_wait_listener(&ctx, f.pid, f.port, 200), -1);
+
+	/* --sshd a script (a wrapper): the binary it runs is unknown, a root one is taken */
+	free(want);
+	want = xasprintf("%s/sshd-wrapper", dir);
+	test_write(want, wrapper, strlen(wrapper));
+	ctx.sshd_path = want;
+	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause),
+	    getuid() == 0 ? 0 : EX_UNAVAILABLE);
+	ck_assert_int_eq(l.pid, getuid() == 0 ? f.pid : 0);
+	sshd_listener_free(&l);
+	free(cause);
 	fake_end(f);
 	test_rmtree(dir);
 	free(dir);
