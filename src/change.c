@@ -369,9 +369,11 @@ static int check_current_and_candidate(struct change *c, const char *spec)
 /* Find the running listener and decide, before any write, whether the
  * restart mode can be honoured. Another program on sshd's port (a process
  * that only looks like sshd, even one named so) is refused by
- * sshd_find_listener: it is never signalled, and sshd could not start there. */
+ * sshd_find_listener, named: it is never signalled, and sshd could not start
+ * there. */
 static int plan_restart(struct change *c)
 {
+	unsigned long inode;
 	int rc;
 
 	c->pidfile = sshd_dump_get(c->dump, "pidfile");
@@ -385,6 +387,11 @@ static int plan_restart(struct change *c)
 	c->listener = c->running.pid;
 	if (rc != 0 || (c->listener == 0 && c->no_start))
 		return rc;
+	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
+		set_cause(&c->cause, "another program listens on port %d, so sshd could "
+		    "not start there; nothing was changed", c->listen.port);
+		return EX_UNAVAILABLE;	/* a second look, after one that may have failed */
+	}
 	if (c->o->restart == RESTART_RELOAD && c->listener == 0) {
 		set_cause(&c->cause, "sshd is not running, and --restart reload only "
 		    "reloads a running one; nothing was changed (use --restart auto)");

@@ -808,8 +808,12 @@ int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port
 		p = scan_holders(ctx, v, n, 1);
 	if ((rc = refuse_other_holders(ctx, p, port, v, n, cause)) != 0 || p == 0)
 		return rc;
-	if ((farg = listener_args(p, &l->extra, &l->nextra)) == NULL)
+	if ((farg = listener_args(p, &l->extra, &l->nextra)) == NULL && kill(p, 0) != 0)
 		return 0;	/* gone since it was found */
+	if (farg == NULL) {
+		set_cause(cause, "cannot read the command line of sshd (pid %ld)", (long)p);
+		return EX_OSERR;
+	}
 	if (strcmp(farg, ctx->config_path) != 0) {
 		set_cause(cause, "the running sshd (pid %ld) reads %s, not %s; run podpass "
 		    "with --sshd-config %s", (long)p, farg, ctx->config_path, farg);

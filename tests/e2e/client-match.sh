@@ -2,7 +2,8 @@
 # A Match section that depends on the client and refuses the password: podpass judges
 # sshd's settings for one client (203.0.113.1), so `Match Address 127.0.0.0/8` with
 # `PasswordAuthentication no` does not block enable (exit 0), but enable warns, naming
-# the file and the lines, and so do `status` and `status --json` (its warnings array).
+# the file and the lines (as they are after the change), and so do `status` and
+# `status --json` (its warnings array).
 # The warning matters: a password login from 127.0.0.1 is indeed refused.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
@@ -29,9 +30,12 @@ grep -i 'warning' "$WORK/last.err" | grep -F "Match Address 127.0.0.0/8" |
     grep -F "PasswordAuthentication no" | grep -Fq "$E2E_SSHD_CONFIG:" ||
     fail "enable gave no warning naming $E2E_SSHD_CONFIG and 'Match Address 127.0.0.0/8'"
 grep -i 'warning' "$WORK/last.err" | sed -e 's/^/    | /'
+lines
+grep -i 'warning' "$WORK/last.err" | grep -F "$E2E_SSHD_CONFIG:$sline:" |
+    grep -Fq "($E2E_SSHD_CONFIG:$mline)" ||
+    fail "enable's warning does not name lines $sline and $mline of $E2E_SSHD_CONFIG as it is now"
 
 step "status --json: the warning in its warnings array, with the file and lines"
-lines
 podpass_ok status --json
 python3 - "$WORK/last.out" "$E2E_SSHD_CONFIG:$sline:" "($E2E_SSHD_CONFIG:$mline)" <<'PY' ||
 import json, sys
