@@ -415,7 +415,10 @@ static int check_current_and_candidate(struct change *c, const char *spec)
 }
 
 /* Find the running listener and decide, before any write, whether the
- * restart mode can be honoured. */
+ * restart mode can be honoured. Another program on sshd's port (a process
+ * that only looks like sshd, even one named so) is refused by
+ * sshd_find_listener, named: it is never signalled, and sshd could not start
+ * there. */
 static int plan_restart(struct change *c)
 {
 	unsigned long inode;
@@ -435,7 +438,7 @@ static int plan_restart(struct change *c)
 	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
 		set_cause(&c->cause, "another program listens on port %d, so sshd could "
 		    "not start there; nothing was changed", c->listen.port);
-		return EX_UNAVAILABLE;
+		return EX_UNAVAILABLE;	/* a second look, after one that may have failed */
 	}
 	if (c->o->restart == RESTART_RELOAD && c->listener == 0) {
 		set_cause(&c->cause, "sshd is not running, and --restart reload only "
@@ -640,7 +643,7 @@ static void rollback(struct change *c, int was_running)
 		    "run podpass again");
 		return;
 	}
-	if (was_running && sshd_wait_listener(c->listener, c->listen.port,
+	if (was_running && sshd_wait_listener(&c->ctx, c->listener, c->listen.port,
 	    CHANGE_SSHD_TIMEOUT_MS) == 0)
 		pid = c->listener;	/* the same listener, maybe still restarting */
 	else if (sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &now, &cause) == 0) {
@@ -955,17 +958,38 @@ static struct diff_line *split_lines(const char *text, size_t len, size_t *n)
 	return v;
 }
 
-/* Print one diff line; in a secret file the second colon field (a hash)
- * is masked. */
+/* 1 when a password field (len bytes at p) holds only '!' and '*' (or nothing):
+ * a lock or "no password" mark, no hash. */
+static int is_mark_only(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != '!' && p[i] != '*')
+			return 0;
+	return 1;
+}
+
+/* Print one diff line. In a secret file the password field (the second colon
+ * field) of every line is masked, context lines included, whatever its form
+ * (a hash, a locked hash, a DES hash, anything unknown); only a field of '!'
+ * and '*' marks alone, or an empty one, is shown. A line with no colon is
+ * hidden whole. */
 static void print_diff_line(char mark, const struct diff_line *l, int secret)
 {
-	const char *c1, *c2;
+	const char *end = l->p + l->len, *c1, *c2;
 
 	c1 = secret ? memchr(l->p, ':', l->len) : NULL;
-	c2 = c1 ? memchr(c1 + 1, ':', l->len - (size_t)(c1 + 1 - l->p)) : NULL;
-	if (c2 != NULL && c2 - c1 > 3 && c1[1] == '$') {
+	if (secret && c1 == NULL && l->len > 0) {
+		printf("%c<line hidden>\n", mark);
+		return;
+	}
+	c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+	if (c1 != NULL && c2 == NULL)
+		c2 = end;
+	if (c1 != NULL && !is_mark_only(c1 + 1, (size_t)(c2 - c1 - 1))) {
 		printf("%c%.*s<hash hidden>%.*s\n", mark, (int)(c1 + 1 - l->p), l->p,
-		    (int)(l->len - (size_t)(c2 - l->p)), c2);
+		    (int)(end - c2), c2);
 		return;
 	}
 	printf("%c%.*s\n", mark, (int)l->len, l->p);

@@ -272,6 +272,30 @@ static int plan_config(struct enable_run *run)
 	return rc;
 }
 
+/* Warn of Match sections that depend on the client and refuse the login
+ * (login_client_warnings), named by their lines in sshd_config as it will be. */
+static void warn_client_matches(const struct enable_run *run, struct login_subject *s)
+{
+	const struct planned_file *f = &run->ch.config;
+	const struct sshd_config *now = s->tree;
+	struct sshd_config after;
+	char **warn = NULL, *cause = NULL;
+	size_t i, nwarn = 0;
+
+	if (sshd_config_parse(run->o->sshd_config, f->new, f->newlen, sshd_files_loader,
+	    (void *)run->o->root, &after, &cause) == 0) {
+		s->tree = &after;
+		login_client_warnings(s, &warn, &nwarn);
+		sshd_config_free(&after);
+		s->tree = now;
+	} else
+		login_client_warnings(s, &warn, &nwarn);	/* lines as they are now */
+	for (i = 0; i < nwarn; i++)
+		log_warn("%s", warn[i]);
+	strv_free(warn, nwarn);
+	free(cause);
+}
+
 /* The effective settings for the user must let a password login through. */
 static int check_login(struct enable_run *run)
 {
@@ -283,6 +307,8 @@ static int check_login(struct enable_run *run)
 	char *msg;
 	int rc = login_check(&s, &run->ch.cause);
 
+	if (rc == 0)
+		warn_client_matches(run, &s);
 	if (rc != 0 && run->ch.running.nextra > 0) {
 		struct buf b = { NULL, 0, 0 };
 		size_t i;

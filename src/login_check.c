@@ -216,3 +216,143 @@ int login_check(const struct login_subject *s, char **cause)
 	return 0;
 }
 
+
+/* The Match criteria that depend on the client, not on the user. */
+static int is_client_criterion(const char *name, size_t len)
+{
+	static const char *const names[] = {
+		"address", "host", "localaddress", "localport", "rdomain",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when a Match line has a criterion that depends on the client (Address,
+ * Host, LocalAddress, LocalPort, RDomain), as "Name pattern" or "Name=pattern". */
+static int match_depends_on_client(const struct sshd_directive *m)
+{
+	const char *a, *eq;
+	size_t i;
+
+	for (i = 0; i < m->nargs; i++) {
+		a = m->args[i];
+		if (strcasecmp(a, "all") == 0 || strcasecmp(a, "invalid-user") == 0)
+			continue;
+		eq = strchr(a, '=');
+		if (is_client_criterion(a, eq != NULL ? (size_t)(eq - a) : strlen(a)))
+			return 1;
+		if (eq == NULL)
+			i++;	/* its pattern */
+	}
+	return 0;
+}
+
+/* 1 when an AuthenticationMethods directive (its lists in args) lets the mode's
+ * login through: "any", or a list of only password (either), or of only
+ * publickey and password (both). */
+static int methods_admit(const struct sshd_directive *d, enum auth_mode mode)
+{
+	char *copy, *m, *save = NULL;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < d->nargs; i++) {
+		if (strcmp(d->args[i], "any") == 0)
+			return 1;
+		copy = xstrdup(d->args[i]);
+		ok = 1;
+		for (m = strtok_r(copy, ",", &save); m != NULL && ok; m = strtok_r(NULL, ",", &save))
+			ok = strcmp(m, "password") == 0 ||
+			    (mode == MODE_BOTH && strcmp(m, "publickey") == 0);
+		free(copy);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when some pattern of an access list directive names the user (Allow/DenyUsers,
+ * the host part of "user@host" aside) or one of the user's groups. */
+static int access_list_hits(const struct login_subject *s, const struct sshd_directive *d,
+    int is_group)
+{
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; i < d->nargs && !hit; i++)
+		hit = is_group ? group_pattern_hits(s, d->args[i]) :
+		    user_pattern_hits(d->args[i], s->user, 0);
+	return hit;
+}
+
+/* What a directive inside a Match section refuses the user, or NULL. */
+static const char *refusal(const struct login_subject *s, const struct sshd_directive *d)
+{
+	const char *k = d->keyword, *v = d->nargs > 0 ? d->args[0] : "";
+
+	if (strcmp(k, "passwordauthentication") == 0 && strcasecmp(v, "yes") != 0)
+		return "password login is refused";
+	if (strcmp(k, "permitrootlogin") == 0 && s->uid == 0 && strcasecmp(v, "yes") != 0)
+		return "password login is refused";
+	if (strcmp(k, "pubkeyauthentication") == 0 && s->mode == MODE_BOTH &&
+	    strcasecmp(v, "yes") != 0)
+		return "key and password login (--mode both) is refused";
+	if (strcmp(k, "authenticationmethods") == 0 && !methods_admit(d, s->mode))
+		return "no way in by password is left";
+	if ((strcmp(k, "allowusers") == 0 && !access_list_hits(s, d, 0)) ||
+	    (strcmp(k, "allowgroups") == 0 && !access_list_hits(s, d, 1)))
+		return "every login is refused";
+	if ((strcmp(k, "denyusers") == 0 && access_list_hits(s, d, 0)) ||
+	    (strcmp(k, "denygroups") == 0 && access_list_hits(s, d, 1)))
+		return "every login is refused";
+	return NULL;
+}
+
+/* 1 when a Match section before directive i that surely applies to the user
+ * whoever the client (User, Group, All criteria only) sets the same keyword:
+ * sshd takes the first value, so directive i has no effect. */
+static int set_before_for_user(const struct login_subject *s, size_t i)
+{
+	const struct sshd_config *c = s->tree;
+	const struct sshd_directive *d = &c->directives[i], *m;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (c->directives[j].match < 0 || strcmp(c->directives[j].keyword, d->keyword) != 0)
+			continue;
+		m = &c->directives[c->directives[j].match];
+		if (!match_depends_on_client(m) &&
+		    sshd_config_match_may_apply(m, s->user, s->groups, s->ngroups))
+			return 1;
+	}
+	return 0;
+}
+
+void login_client_warnings(const struct login_subject *s, char ***v, size_t *n)
+{
+	const struct sshd_config *c = s->tree;
+	const struct sshd_directive *d, *m;
+	const char *why;
+	char *where;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		d = &c->directives[i];
+		if (d->match < 0 || strcmp(d->keyword, "match") == 0)
+			continue;
+		m = &c->directives[d->match];
+		if (!match_depends_on_client(m) ||
+		    !sshd_config_match_may_apply(m, s->user, s->groups, s->ngroups) ||
+		    (why = refusal(s, d)) == NULL || set_before_for_user(s, i))
+			continue;
+		where = describe_in_match(d, m);
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = xasprintf("%s: %s for '%s' from clients that match it "
+		    "(podpass judges for one client only)", where, why, s->user);
+		free(where);
+	}
+}

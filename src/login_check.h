@@ -26,4 +26,14 @@ struct login_subject {
  * EX_CONFIG with *cause naming the setting, its file and line. */
 int login_check(const struct login_subject *s, char **cause);
 
+/* podpass judges sshd's settings for one client. A Match section whose
+ * criteria depend on the client (Address, Host, LocalAddress, LocalPort,
+ * RDomain), that may apply to the user, and that refuses the password or the
+ * user (PasswordAuthentication, PermitRootLogin for root, AuthenticationMethods
+ * for the mode, PubkeyAuthentication for mode both, Allow/Deny Users/Groups)
+ * gets a warning naming the file and line of the setting and of its Match
+ * line: malloc'd strings appended to *v (realloc'd), *n of them. Match sections
+ * with User, Group and All criteria only never do. Uses s->tree, not s->dump. */
+void login_client_warnings(const struct login_subject *s, char ***v, size_t *n);
+
 #endif

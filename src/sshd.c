@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -47,6 +48,7 @@ char *const sshd_child_env[] = {
 };
 
 static int holds_listen_socket(pid_t pid, int port);
+static size_t count_owned_by(pid_t pid, const unsigned long *v, size_t n);
 
 /* Milliseconds on the monotonic clock. */
 static long long now_ms(void)
@@ -640,8 +642,85 @@ static pid_t pid_from_file(const struct sshd_ctx *ctx, const char *pidfile)
 	return v > 0 ? (pid_t)v : 0;
 }
 
-/* Scan /proc for the sshd listener on port; 0 when there is none. */
-static pid_t scan_for_listener(int port)
+/* pid's real and effective uid, from /proc/PID/status: 0, or -1 when unknown. */
+static int proc_uids(pid_t pid, unsigned long *ruid, unsigned long *euid)
+{
+	char buf[4096], *uid;
+
+	if (read_proc(pid, "status", buf, sizeof(buf)) < 0 ||
+	    (uid = strstr(buf, "\nUid:")) == NULL ||
+	    sscanf(uid + 5, "%lu %lu", ruid, euid) != 2)
+		return -1;
+	return 0;
+}
+
+/* 1 when pid runs as root: real and effective uid 0. */
+static int runs_as_root(pid_t pid)
+{
+	unsigned long ruid, euid;
+
+	return proc_uids(pid, &ruid, &euid) == 0 && ruid == 0 && euid == 0;
+}
+
+/* 1 when the file at path is a script ("#!"): a wrapper that runs some sshd. */
+static int is_script(const char *path)
+{
+	char head[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), script;
+
+	if (fd < 0)
+		return 0;
+	script = read(fd, head, 2) == 2 && head[0] == '#' && head[1] == '!';
+	close(fd);
+	return script;
+}
+
+/* 1 when pid runs the sshd binary podpass uses: /proc/PID/exe is the same
+ * file (device and inode) as ctx->sshd_path inside the root, or that path's
+ * former file, since replaced on disk (an upgrade that did not restart sshd).
+ * A script there (a wrapper) runs a binary podpass cannot know: then any. */
+static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
+{
+	char exe[64], target[PATH_MAX + 16], *path = path_under_root(ctx->root, ctx->sshd_path);
+	char *real = realpath(path, NULL);
+	struct stat want, got;
+	ssize_t n;
+	int same;
+
+	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
+	same = stat(path, &want) == 0 && stat(exe, &got) == 0 &&
+	    want.st_dev == got.st_dev && want.st_ino == got.st_ino;
+	if (!same && is_script(path)) {
+		log_debug("%s is a script: pid %ld taken for the sshd it runs", path, (long)pid);
+		same = 1;
+	}
+	if (!same && real != NULL && (n = readlink(exe, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+		same = strncmp(target, real, strlen(real)) == 0 &&
+		    strcmp(target + strlen(real), " (deleted)") == 0;
+	}
+	free(real);
+	free(path);
+	return same;
+}
+
+/* 1 when pid is the sshd podpass may signal: an sshd listener (is_listener)
+ * that runs as root and runs podpass's sshd binary. */
+static int is_our_listener(const struct sshd_ctx *ctx, pid_t pid)
+{
+	return is_listener(pid) && runs_as_root(pid) && runs_our_sshd(ctx, pid);
+}
+
+/* 1 when pid holds the socket inode open. */
+static int holds_inode(pid_t pid, unsigned long inode)
+{
+	return pid > 0 && count_owned_by(pid, &inode, 1) > 0;
+}
+
+/* The first pid in /proc that is our listener (our != 0) holding one of the
+ * n socket inodes in v, or (our == 0) any process holding v[0]; 0 if none. */
+static pid_t scan_holders(const struct sshd_ctx *ctx, const unsigned long *v, size_t n,
+    int our)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -651,29 +730,99 @@ static pid_t scan_for_listener(int port)
 		return 0;
 	while (found == 0 && (e = readdir(d)) != NULL) {
 		pid = (pid_t)strtol(e->d_name, NULL, 10);
-		if (pid > 0 && is_listener(pid) && holds_listen_socket(pid, port))
+		if (pid <= 0)
+			continue;
+		if (our ? is_our_listener(ctx, pid) && count_owned_by(pid, v, n) > 0 :
+		    holds_inode(pid, v[0]))
 			found = pid;
 	}
 	closedir(d);
 	return found;
 }
 
+/* The name of uid in /etc/passwd into buf, else the number. */
+static void user_name(uid_t uid, char *buf, size_t size)
+{
+	char line[1024], name[256];
+	unsigned long u;
+	FILE *f = fopen("/etc/passwd", "re");
+
+	snprintf(buf, size, "uid %lu", (unsigned long)uid);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%255[^:]:%*[^:]:%lu:", name, &u) == 2 && u == uid) {
+			snprintf(buf, size, "%s", name);
+			break;
+		}
+	if (f != NULL)
+		fclose(f);
+}
+
+/* "pid N (user U, process NAME, running EXE)" for the holder of a socket, malloc'd. */
+static char *describe_holder(pid_t pid)
+{
+	char comm[64] = "?", user[300] = "?", exe[64], target[PATH_MAX] = "?";
+	unsigned long ruid, euid;
+	ssize_t n;
+
+	if ((n = read_proc(pid, "comm", comm, sizeof(comm))) > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	if (proc_uids(pid, &ruid, &euid) == 0)
+		user_name((uid_t)ruid, user, sizeof(user));
+	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
+	if ((n = readlink(exe, target, sizeof(target) - 1)) > 0)
+		target[n] = '\0';
+	return xasprintf("pid %ld (user %s, process %s, running %s)", (long)pid, user, comm,
+	    target);
+}
+
+/* EX_UNAVAILABLE with *cause when a listening socket among the n in v is not
+ * held by the listener p (0: none runs): another program holds the port. */
+static int refuse_other_holders(const struct sshd_ctx *ctx, pid_t p, int port,
+    const unsigned long *v, size_t n, char **cause)
+{
+	size_t i;
+	pid_t other;
+	char *who;
+
+	for (i = 0; i < n && holds_inode(p, v[i]); i++)
+		;
+	if (i == n)
+		return 0;
+	other = scan_holders(ctx, &v[i], 1, 0);
+	who = other > 0 ? describe_holder(other) : xstrdup("a process podpass cannot see");
+	set_cause(cause, "port %d is held by %s, which is not the sshd podpass runs (%s, as "
+	    "root); podpass signals no other program, so nothing was changed: stop it, give "
+	    "sshd another Port, or, if it is the sshd to use, name its binary with --sshd",
+	    port, who, ctx->sshd_path);
+	free(who);
+	return EX_UNAVAILABLE;
+}
+
 int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
     struct sshd_listener *l, char **cause)
 {
+	unsigned long v[16];
+	size_t n;
 	char *farg;
 	pid_t p;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
 	if (strcmp(ctx->root, "/") != 0)
 		return 0;
-	p = pidfile ? pid_from_file(ctx, pidfile) : 0;
-	if (!is_listener(p) || !holds_listen_socket(p, port))
-		p = scan_for_listener(port);
-	if (p == 0)
+	if ((n = sshd_listen_inodes(getpid(), port, v, 16)) == 0)
 		return 0;
-	if ((farg = listener_args(p, &l->extra, &l->nextra)) == NULL)
+	p = pidfile ? pid_from_file(ctx, pidfile) : 0;
+	if (!is_our_listener(ctx, p) || count_owned_by(p, v, n) == 0)
+		p = scan_holders(ctx, v, n, 1);
+	if ((rc = refuse_other_holders(ctx, p, port, v, n, cause)) != 0 || p == 0)
+		return rc;
+	if ((farg = listener_args(p, &l->extra, &l->nextra)) == NULL && kill(p, 0) != 0)
 		return 0;	/* gone since it was found */
+	if (farg == NULL) {
+		set_cause(cause, "cannot read the command line of sshd (pid %ld)", (long)p);
+		return EX_OSERR;
+	}
 	if (strcmp(farg, ctx->config_path) != 0) {
 		set_cause(cause, "the running sshd (pid %ld) reads %s, not %s; run podpass "
 		    "with --sshd-config %s", (long)p, farg, ctx->config_path, farg);
@@ -1178,12 +1327,12 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 	return EX_UNAVAILABLE;
 }
 
-int sshd_wait_listener(pid_t pid, int port, int timeout_ms)
+int sshd_wait_listener(const struct sshd_ctx *ctx, pid_t pid, int port, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 
 	while (pid > 0 && now_ms() < deadline) {
-		if (kill(pid, 0) != 0 || !is_listener(pid))
+		if (kill(pid, 0) != 0 || !is_our_listener(ctx, pid))
 			return -1;
 		if (holds_listen_socket(pid, port))
 			return 0;

@@ -92,9 +92,13 @@ struct sshd_listener {
 
 /* The running sshd listener for this config: the process named in pidfile
  * (inside root) or else found in /proc, that holds a listening socket on
- * port. l->pid is 0 when none runs. EX_CONFIG with *cause when the running
- * sshd reads another config file than ctx->config_path (its -f argument, or
- * without one sshd's default, /etc/ssh/sshd_config). */
+ * port, runs as root (real and effective uid) and runs ctx->sshd_path (the
+ * same device and inode). l->pid is 0 when none runs. EX_UNAVAILABLE with
+ * *cause (naming its pid, user and process name) when any other process
+ * holds a listening socket on port: podpass never signals it. EX_CONFIG with
+ * *cause when the running sshd reads another config file than
+ * ctx->config_path (its -f argument, or without one sshd's default,
+ * /etc/ssh/sshd_config). */
 int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
     struct sshd_listener *l, char **cause);
 void sshd_listener_free(struct sshd_listener *l);
@@ -114,9 +118,10 @@ int sshd_diag_parse(const void *buf, size_t len, int port, unsigned long *inodes
     size_t *n, size_t max, int *interrupted);
 
 /* Wait until pid, an sshd listener that may be restarting itself after a
- * SIGHUP, listens on port again. 0 then; -1 when it is gone or the time
- * is up. */
-int sshd_wait_listener(pid_t pid, int port, int timeout_ms);
+ * SIGHUP, listens on port again. 0 then; -1 when it is gone, is no longer
+ * podpass's sshd (root, ctx's binary: its pid taken by another process), or
+ * the time is up. */
+int sshd_wait_listener(const struct sshd_ctx *ctx, pid_t pid, int port, int timeout_ms);
 
 /* Send SIGHUP to the listener and wait until it listens again on new
  * sockets and answers (sshd_probe): with a key exchange, or with a drop

@@ -32,7 +32,7 @@ struct status {
 	int managed_block;
 	char *connect;
 	char *blocked;		/* why a password login would fail, or NULL */
-	char *warnings[4];
+	char **warnings;	/* malloc'd, as many as there are */
 	size_t nwarnings;
 };
 
@@ -50,10 +50,12 @@ static void check_rp_environment(struct change *c, struct status *st)
 	size_t len;
 
 	if (atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) == 0 &&
-	    strstr(text, "PODPASS_PASSWORD") != NULL && st->nwarnings < 4)
+	    strstr(text, "PODPASS_PASSWORD") != NULL) {
+		st->warnings = xrealloc(st->warnings, (st->nwarnings + 1) * sizeof(char *));
 		st->warnings[st->nwarnings++] = xstrdup("/etc/rp_environment holds "
 		    "PODPASS_PASSWORD, so the plaintext password is on disk: unset it "
 		    "before the start script runs, or pass a hash with --encrypted");
+	}
 	freezero(text, text ? len : 0);
 	free(path);
 }
@@ -98,6 +100,7 @@ static int gather(struct change *c, struct account *a, struct status *st)
 	    status_mode(c), c->dump, &c->parsed };
 	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
 		st->blocked = xasprintf("'%s' has no usable password", a->user);
+	login_client_warnings(&s, &st->warnings, &st->nwarnings);
 	check_rp_environment(c, st);
 	return 0;
 }
@@ -199,8 +202,6 @@ static void print_human(const struct status *st)
 /* Release what st holds. */
 static void status_free(struct status *st)
 {
-	size_t i;
-
 	free(st->password_auth);
 	free(st->pubkey_auth);
 	free(st->permit_root);
@@ -208,8 +209,7 @@ static void status_free(struct status *st)
 	strv_free(st->listen, st->nlisten);
 	free(st->connect);
 	free(st->blocked);
-	for (i = 0; i < st->nwarnings; i++)
-		free(st->warnings[i]);
+	strv_free(st->warnings, st->nwarnings);
 }
 
 int cmd_status(const struct options *o)

@@ -707,6 +707,203 @@ START_TEST(test_allow_lists_many_wildcards)
 }
 END_TEST
 
+/* login_client_warnings must give exactly count warnings, the first holding
+ * every string of the NULL-terminated list. */
+static void lc_warns_at(struct lc *t, int line, size_t count, ...)
+{
+	const char *want;
+	char **v = NULL;
+	size_t n = 0, i;
+	va_list ap;
+
+	login_client_warnings(&t->s, &v, &n);
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(v[i]);
+	ck_assert_msg(n == count, "line %d: %zu warnings, want %zu; first: %s", line, n,
+	    count, n > 0 ? v[0] : "(none)");
+	va_start(ap, count);
+	while (n > 0 && (want = va_arg(ap, const char *)) != NULL)
+		ck_assert_msg(strstr(v[0], want) != NULL, "line %d: warning '%s' lacks '%s'",
+		    line, v[0], want);
+	va_end(ap);
+	strv_free(v, n);
+}
+
+#define LC_WARNS(t, count, ...) lc_warns_at((t), __LINE__, (count), __VA_ARGS__, \
+	(const char *)NULL)
+#define LC_NO_WARNING(t) lc_warns_at((t), __LINE__, 0, (const char *)NULL)
+
+/* The e2e case: Match Address 127.0.0.0/8 turns the password off, named with the
+ * setting's file and line and the Match line's. */
+START_TEST(test_client_match_password_off)
+{
+	struct lc t;
+
+	lc_init(&t, "PasswordAuthentication yes\n"
+	    "Match Address 127.0.0.0/8\n"
+	    "    PasswordAuthentication no\n", NULL, 0, GOOD_DUMP);
+	LC_OK(&t);
+	LC_WARNS(&t, 1, MAIN ":3: 'PasswordAuthentication no' inside 'Match Address "
+	    "127.0.0.0/8' (" MAIN ":2): password login is refused for 'root' from "
+	    "clients that match it");
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_WARNS(&t, 1, "for 'alice'");
+	lc_free(&t);
+}
+END_TEST
+
+/* Every client criterion, in both spellings, alone or beside User and Group. */
+START_TEST(test_client_match_criteria)
+{
+	static const char *const matches[] = {
+		"Host *.example.com", "host=*.example.com", "LocalAddress 10.0.0.1",
+		"LocalPort 2222", "localport=2222", "RDomain vrf1", "Address=10.0.0.0/8",
+		"User root Address 10.0.0.0/8", "Group root,wheel LocalPort 22",
+		"Address 10.0.0.0/8 User r*",
+	};
+	char conf[256];
+	struct lc t;
+	size_t i;
+
+	for (i = 0; i < sizeof(matches) / sizeof(matches[0]); i++) {
+		snprintf(conf, sizeof(conf), "Match %s\n\tPasswordAuthentication no\n",
+		    matches[i]);
+		lc_init(&t, conf, NULL, 0, GOOD_DUMP);
+		LC_WARNS(&t, 1, MAIN ":2", matches[i]);
+		lc_free(&t);
+	}
+}
+END_TEST
+
+/* Match sections with User, Group and All criteria only (podpass's own per-user
+ * blocks among them), and client sections that leave the user out, warn of nothing. */
+START_TEST(test_client_match_ignored)
+{
+	struct lc t;
+
+	lc_init(&t, "Match User root\n\tPasswordAuthentication no\n"
+	    "Match Group wheel\n\tPasswordAuthentication no\n"
+	    "Match All\n\tPasswordAuthentication no\n"
+	    "Match User alice Address 10.0.0.0/8\n\tPasswordAuthentication no\n"
+	    "Match Group staff Host *.example.com\n\tDenyUsers *\n"
+	    "Match Address 10.0.0.0/8\n\tPasswordAuthentication yes\n\tX11Forwarding no\n"
+	    "\tPermitRootLogin yes\n\tAuthenticationMethods any\n",
+	    NULL, 0, GOOD_DUMP);
+	LC_NO_WARNING(&t);
+	lc_free(&t);
+}
+END_TEST
+
+/* AuthenticationMethods refuses when no list is satisfied by the password alone
+ * (mode either) or by key and password (mode both). */
+START_TEST(test_client_match_methods)
+{
+	static const struct {
+		const char *value;
+		int either, both;	/* a warning for the mode */
+	} cases[] = {
+		{ "publickey", 1, 0 }, { "publickey,password", 1, 0 },
+		{ "password,publickey", 1, 0 }, { "any", 0, 0 }, { "password", 0, 0 },
+		{ "publickey password", 0, 0 }, { "keyboard-interactive", 1, 1 },
+		{ "publickey,keyboard-interactive password,keyboard-interactive", 1, 1 },
+	};
+	char conf[256];
+	struct lc t;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(conf, sizeof(conf), "Match Address 10.0.0.0/8\n"
+		    "\tAuthenticationMethods %s\n", cases[i].value);
+		lc_init(&t, conf, NULL, 0, GOOD_DUMP);
+		lc_warns_at(&t, __LINE__ + (int)i * 1000, (size_t)cases[i].either,
+		    "no way in by password", (const char *)NULL);
+		t.s.mode = MODE_BOTH;
+		lc_warns_at(&t, __LINE__ + (int)i * 1000, (size_t)cases[i].both,
+		    "no way in by password", (const char *)NULL);
+		lc_free(&t);
+	}
+}
+END_TEST
+
+/* AllowUsers/AllowGroups that leave the user out (root, of group root only, is
+ * not in wheel), DenyUsers/DenyGroups that name the user; PermitRootLogin other
+ * than yes for root only; PubkeyAuthentication no for mode both only. */
+START_TEST(test_client_match_access_lists)
+{
+	struct lc t;
+
+	lc_init(&t, "Match Address 10.0.0.0/8\n\tAllowUsers alice bob@10.0.0.1\n", NULL, 0,
+	    GOOD_DUMP);
+	LC_WARNS(&t, 1, "'AllowUsers alice", "every login is refused for 'root'");
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_NO_WARNING(&t);
+	lc_free(&t);
+
+	lc_init(&t, "Match Host *.example.com\n\tDenyUsers r?ot@192.0.2.1\n"
+	    "Match Host *.example.com\n\tDenyGroups staff\n"
+	    "Match Host *.example.com\n\tAllowGroups wheel\n", NULL, 0, GOOD_DUMP);
+	LC_WARNS(&t, 2, MAIN ":2", "DenyUsers");
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_WARNS(&t, 2, MAIN ":4", "DenyGroups staff");
+	lc_user(&t, "root", 0, root_wheel_groups, 2);
+	LC_WARNS(&t, 1, MAIN ":2");
+	lc_free(&t);
+
+	lc_init(&t, "Match LocalPort 22\n\tPubkeyAuthentication no\n"
+	    "\tPermitRootLogin prohibit-password\n", NULL, 0, GOOD_DUMP);
+	LC_WARNS(&t, 1, "'PermitRootLogin prohibit-password'", "for 'root'");
+	t.s.mode = MODE_BOTH;
+	LC_WARNS(&t, 2, "'PubkeyAuthentication no'");
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_WARNS(&t, 1, "'PubkeyAuthentication no'", "for 'alice'");
+	t.s.mode = MODE_EITHER;
+	LC_NO_WARNING(&t);
+	lc_free(&t);
+}
+END_TEST
+
+/* Lines an Include puts into a client section are named by their own file and
+ * line; a client section inside an included file too. */
+START_TEST(test_client_match_included)
+{
+	static const struct test_mem_file files[] = {
+		{ DROPIN, "# keys only from the LAN\n\tPasswordAuthentication no\n" },
+		{ "/etc/ssh/sshd_config.d/60-lan.conf",
+		    "Match Address 192.168.0.0/16\n\tPermitRootLogin no\n" },
+	};
+	struct lc t;
+
+	lc_init(&t, "Match Address 10.0.0.0/8\n"
+	    "\tInclude /etc/ssh/sshd_config.d/50-*.conf\n"
+	    "Match All\n"
+	    "Include /etc/ssh/sshd_config.d/60-*.conf\n", files, 2, GOOD_DUMP);
+	LC_WARNS(&t, 2, DROPIN ":2: 'PasswordAuthentication no' inside 'Match Address "
+	    "10.0.0.0/8' (" MAIN ":1)");
+	lc_free(&t);
+}
+END_TEST
+
+/* A section for the user with User/Group/All criteria only that sets the same
+ * keyword earlier wins (sshd takes the first value): no warning then; one set
+ * after the client section does not help. */
+START_TEST(test_client_match_overridden_before)
+{
+	struct lc t;
+
+	lc_init(&t, "Match User root\n\tPasswordAuthentication yes\n"
+	    "Match Address 10.0.0.0/8\n\tPasswordAuthentication no\n", NULL, 0, GOOD_DUMP);
+	LC_NO_WARNING(&t);
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_WARNS(&t, 1, MAIN ":4");
+	lc_free(&t);
+
+	lc_init(&t, "Match Address 10.0.0.0/8\n\tPasswordAuthentication no\n"
+	    "Match User root\n\tPasswordAuthentication yes\n", NULL, 0, GOOD_DUMP);
+	LC_WARNS(&t, 1, MAIN ":2");
+	lc_free(&t);
+}
+END_TEST
+
 Suite *login_check_suite(void)
 {
 	Suite *s = suite_create("login_check");
@@ -748,6 +945,16 @@ Suite *login_check_suite(void)
 	tcase_add_test(tc, test_user_lists_then_group_lists);
 	tcase_add_test(tc, test_allow_lists_are_not_pattern_lists);
 	tcase_add_test(tc, test_allow_lists_many_wildcards);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("client_match_warnings");
+	tcase_add_test(tc, test_client_match_password_off);
+	tcase_add_test(tc, test_client_match_criteria);
+	tcase_add_test(tc, test_client_match_ignored);
+	tcase_add_test(tc, test_client_match_methods);
+	tcase_add_test(tc, test_client_match_access_lists);
+	tcase_add_test(tc, test_client_match_included);
+	tcase_add_test(tc, test_client_match_overridden_before);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -469,15 +469,20 @@ START_TEST(reload_backs_off_after_dead_session)
 END_TEST
 
 /* A listener started without -f reads sshd's default file: podpass working on another
- * file must refuse (EX_CONFIG) as for a differing -f. */
+ * file must refuse (EX_CONFIG) as for a differing -f. The fake runs this test
+ * program, named as the sshd binary here (/proc/self/exe), as root. */
 START_TEST(find_listener_default_config)
 {
 	struct fake_sshd f = fake_start("k");
-	struct sshd_ctx ctx = { "/", "/usr/sbin/sshd", "/etc/ssh/sshd_config" };
+	struct sshd_ctx ctx = { "/", "/proc/self/exe", "/etc/ssh/sshd_config" };
 	struct sshd_listener l;
 	char *dir = test_tmpdir(), *pidfile = xasprintf("%s/sshd.pid", dir);
 	char *other = xasprintf("%s/sshd_config", dir), *cause = NULL, pid[32];
 
+	if (getuid() != 0) {
+		fake_end(f);
+		ck_abort_msg("needs root: only a listener run as root is taken for sshd");
+	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)f.pid);
 	test_write(pidfile, pid, strlen(pid));
 	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause), 0);
@@ -496,6 +501,53 @@ START_TEST(find_listener_default_config)
 	free(dir);
 	free(pidfile);
 	free(other);
+}
+END_TEST
+
+/* A listener named sshd that runs another binary than the sshd podpass uses is not
+ * sshd: refused (EX_UNAVAILABLE), named by pid, user and name, whether the pid file
+ * names it or not, and never taken for the listener. When --sshd is a script, the
+ * binary it runs is unknown: a listener run as root is taken. */
+START_TEST(find_listener_refuses_other_binary)
+{
+	static const char wrapper[] = "#!/bin/sh\nexec /usr/sbin/sshd \"$@\"\n";
+	struct fake_sshd f = fake_start("k");
+	struct sshd_ctx ctx = { "/", "/bin/sh", "/etc/ssh/sshd_config" };
+	struct sshd_listener l;
+	char *dir = test_tmpdir(), *pidfile = xasprintf("%s/sshd.pid", dir);
+	char *cause = NULL, pid[32], *want = xasprintf("pid %ld (user ", (long)f.pid);
+	int i;
+
+	snprintf(pid, sizeof(pid), "%ld\n", (long)f.pid);
+	test_write(pidfile, pid, strlen(pid));
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(sshd_find_listener(&ctx, i == 0 ? pidfile : NULL, f.port, &l,
+		    &cause), EX_UNAVAILABLE);
+		ck_assert_int_eq(l.pid, 0);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_ptr_nonnull(strstr(cause, want));
+		ck_assert_ptr_nonnull(strstr(cause, ", process sshd, running "));
+		ck_assert_ptr_nonnull(strstr(cause, "nothing was changed"));
+		free(cause);
+		cause = NULL;
+	}
+	ck_assert_int_eq(sshd_wait_listener(&ctx, f.pid, f.port, 200), -1);
+
+	/* --sshd a script (a wrapper): the binary it runs is unknown, a root one is taken */
+	free(want);
+	want = xasprintf("%s/sshd-wrapper", dir);
+	test_write(want, wrapper, strlen(wrapper));
+	ctx.sshd_path = want;
+	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause),
+	    getuid() == 0 ? 0 : EX_UNAVAILABLE);
+	ck_assert_int_eq(l.pid, getuid() == 0 ? f.pid : 0);
+	sshd_listener_free(&l);
+	free(cause);
+	fake_end(f);
+	test_rmtree(dir);
+	free(dir);
+	free(pidfile);
+	free(want);
 }
 END_TEST
 
@@ -686,6 +738,7 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, reload_drop_answers_until_a_session_died);
 	tcase_add_test(tc, reload_backs_off_after_dead_session);
 	tcase_add_test(tc, find_listener_default_config);
+	tcase_add_test(tc, find_listener_refuses_other_binary);
 	tcase_add_test(tc, listen_inodes_found);
 	tcase_add_test(tc, diag_parse_done_ends_dump);
 	tcase_add_test(tc, diag_parse_interrupted);

@@ -3,7 +3,8 @@
 # 78 for a config the real run refuses (Match User root / PasswordAuthentication no),
 # 0 otherwise. Its stdout is a unified diff of sshd_config (the block as '+' lines for
 # enable, as '-' lines for disable) and of /etc/shadow with the hash shown as
-# '<hash hidden>', never a hash. No host keys, /run/sshd or sshd appear (image-like
+# '<hash hidden>', never a hash: not the user's, not a locked ('!...') or DES one, not
+# those of the context lines around the user. No host keys, /run/sshd or sshd appear (image-like
 # start: none of them there); a running sshd is not reloaded.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
@@ -81,6 +82,50 @@ if grep -qF -- "${hash:0:12}" "$WORK/last.out" "$WORK/last.err"; then
     fail "--dry-run --encrypted printed the given hash"
 fi
 no_secret_in_output
+
+step "enable --dry-run: locked and DES hashes on the user's line and around it stay hidden"
+# /etc/shadow with alice third, between daemon and bin: her own field a DES hash, the
+# lines around her a locked hash ('!' before it, root), a DES hash (daemon) and a
+# locked DES hash (bin).
+useradd -m -s /bin/bash alice
+cp /etc/shadow "$WORK/shadow.orig"
+locked="!$(make_hash other-pw-1)"
+des_alice='aBcDeFgHiJkL0'
+des_daemon='zYxWvUtSrQp12'
+des_bin='mNoPqRsTuVw34'
+al=$(awk -F: -v OFS=: -v a="$des_alice" '$1 == "alice" { $2 = a; print }' "$WORK/shadow.orig")
+awk -F: -v OFS=: -v l="$locked" -v d="$des_daemon" -v b="$des_bin" -v al="$al" '
+    $1 == "alice" { next }
+    $1 == "root" { $2 = l }
+    $1 == "daemon" { $2 = d }
+    $1 == "bin" { print al; $2 = "!" b }
+    { print }' "$WORK/shadow.orig" >"$WORK/shadow.new"
+cat "$WORK/shadow.new" >/etc/shadow
+grep -q "^alice:$des_alice:" /etc/shadow || fail "setting up /etc/shadow: no DES hash for alice"
+[ "$(sed -n 3p /etc/shadow | cut -d: -f1)" = alice ] || fail "setting up /etc/shadow: alice is not line 3"
+snapshot hashes
+# hidden_all: none of the hashes appears in the dry run's output
+hidden_all() {
+    local h
+    for h in "$locked" "${locked#!}" "$des_alice" "$des_daemon" "$des_bin"; do
+        if grep -Fq -- "$h" "$WORK/last.out" "$WORK/last.err"; then
+            fail "--dry-run printed the hash $h: $(grep -hF -- "$h" "$WORK/last.out" "$WORK/last.err" | head -n 1)"
+        fi
+    done
+    no_secret_in_output
+}
+podpass_ok enable --dry-run -u alice --password-stdin <<<"$pw"
+assert_unchanged hashes
+grep -q '^-alice:' "$WORK/last.out" || fail "the shadow diff has no '-alice:' line"
+hidden_all
+podpass_ok enable --dry-run --password-stdin <<<"$pw"
+assert_unchanged hashes
+grep -q '^-root:' "$WORK/last.out" || fail "the shadow diff has no '-root:' line"
+hidden_all
+cp "$WORK/shadow.orig" /etc/shadow
+userdel -r alice 2>/dev/null
+rm -f /etc/shadow- /etc/passwd- /etc/group- /etc/gshadow-
+snapshot before
 
 step "the real enable, then sshd runs with a log (to see reloads)"
 podpass_ok enable --restart none --password-stdin <<<"$pw"
