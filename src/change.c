@@ -747,16 +747,21 @@ int change_inspect(struct change *c, const char *user)
 		return rc;
 	spec = check_spec(c, user);
 	rc = check_candidate(c, spec);
+	if (rc == 0) {
+		c->pidfile = sshd_dump_get(c->dump, "pidfile");
+		if (c->pidfile == NULL)
+			c->pidfile = xstrdup("/run/sshd.pid");
+		rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause);
+	}
+	if (rc == 0) {
+		rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &c->running,
+		    &c->cause);
+		c->listener = c->running.pid;
+	}
+	/* the running sshd's -o/-p options override the file: judge with them */
+	if (rc == 0 && c->running.nextra > 0)
+		rc = check_candidate(c, spec);
 	free(spec);
-	if (rc != 0)
-		return rc;
-	c->pidfile = sshd_dump_get(c->dump, "pidfile");
-	if (c->pidfile == NULL)
-		c->pidfile = xstrdup("/run/sshd.pid");
-	if ((rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause)) != 0)
-		return rc;
-	rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &c->running, &c->cause);
-	c->listener = c->running.pid;
 	return rc;
 }
 

@@ -301,7 +301,8 @@ static int check_login(struct enable_run *run)
 {
 	struct login_subject s = {
 		run->o->user, run->acct.pw.uid, run->acct.groups, run->acct.ngroups, run->o->mode,
-		run->ch.dump, &run->ch.parsed
+		run->ch.dump, &run->ch.parsed, run->ch.running.extra, run->ch.running.nextra,
+		(long)run->ch.listener
 	};
 
 	char *msg;
@@ -309,20 +310,7 @@ static int check_login(struct enable_run *run)
 
 	if (rc == 0)
 		warn_client_matches(run, &s);
-	if (rc != 0 && run->ch.running.nextra > 0) {
-		struct buf b = { NULL, 0, 0 };
-		size_t i;
-
-		for (i = 0; i < run->ch.running.nextra; i++)
-			buf_printf(&b, " %s", run->ch.running.extra[i]);
-		msg = run->ch.cause;
-		run->ch.cause = xasprintf("the running sshd (pid %ld) was started with these "
-		    "options, which override sshd_config:%s; with them: %s",
-		    (long)run->ch.listener, b.data, msg);
-		free(msg);
-		buf_free(&b);
-	}
-	if (rc != 0) {
+	if (rc != 0) {	/* the cause names the setting: a file's line, or sshd's -o */
 		msg = run->ch.cause;
 		run->ch.cause = xasprintf("%s; nothing was changed (change that setting, "
 		    "then run podpass again)", msg);

@@ -70,13 +70,42 @@ static char *find_match_blocker(const struct login_subject *s, const char *keywo
 	return NULL;
 }
 
-/* Set the cause for a setting that keeps the login blocked, naming where. */
+/* The running sshd's "-o Keyword=value" for keyword (lower-case) whose value
+ * is not allowed_value (NULL: any), described with its pid; malloc'd, or NULL.
+ * sshd takes its command line before the file's global lines. */
+static char *find_cmdline_blocker(const struct login_subject *s, const char *keyword,
+    const char *allowed_value)
+{
+	const char *kv, *v;
+	size_t i, klen;
+
+	for (i = 0; i + 1 < s->ncmdline; i += 2) {
+		kv = s->cmdline[i + 1];
+		if (strcmp(s->cmdline[i], "-o") != 0)
+			continue;
+		klen = strcspn(kv, "= \t");
+		if (klen != strlen(keyword) || strncasecmp(kv, keyword, klen) != 0)
+			continue;
+		v = kv + klen + strspn(kv + klen, "= \t");
+		if (allowed_value != NULL && strcasecmp(v, allowed_value) == 0)
+			return NULL;
+		return xasprintf("'-o %s' on the command line of the running sshd (pid %ld)",
+		    kv, s->pid);
+	}
+	return NULL;
+}
+
+/* Set the cause for a setting that keeps the login blocked, naming where:
+ * a Match section that applies (it overrides the rest), the running sshd's
+ * command line, the file's global line, else sshd's built-in default. */
 static int blocked(const struct login_subject *s, char **cause, const char *keyword,
     const char *allowed, const char *what)
 {
 	const struct sshd_directive *d;
 	char *where = find_match_blocker(s, keyword, allowed);
 
+	if (where == NULL)
+		where = find_cmdline_blocker(s, keyword, allowed);
 	d = sshd_config_first_global(s->tree, keyword);
 	if (where == NULL && d != NULL && !(allowed != NULL && d->nargs > 0 &&
 	    strcasecmp(d->args[0], allowed) == 0))
@@ -150,6 +179,8 @@ static int check_access_list(const struct login_subject *s, char **cause,
 		    user_pattern_hits(v[i], s->user, !is_allow);
 	if (n > 0 && hit != is_allow) {
 		where = find_list_directive(s, keyword, is_allow ? NULL : v[i - 1]);
+		if (where == NULL)
+			where = find_cmdline_blocker(s, keyword, NULL);
 		set_cause(cause, "%s: %s %s '%s', so sshd refuses every login of that "
 		    "user",
 		    where ? where : keyword_name(keyword), keyword_name(keyword),

@@ -18,6 +18,9 @@ struct login_subject {
 	enum auth_mode mode;	/* MODE_EITHER: password alone; MODE_BOTH: key and password */
 	const char *dump;	/* sshd -T -C output for the user */
 	const struct sshd_config *tree;	/* the configuration that dump came from */
+	char *const *cmdline;	/* the running sshd's options ("-o", "Key=value", ...), */
+	size_t ncmdline;	/* which override the file's global lines, */
+	long pid;		/* and its pid; none: NULL, 0, 0 */
 };
 
 /* 0 when PasswordAuthentication, PermitRootLogin (for uid 0),

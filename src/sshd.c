@@ -324,9 +324,11 @@ int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
     const char *hostkey, char *const *extra, size_t nextra, const char *spec,
     struct sshd_child *ch, char **cause)
 {
-	char *argv[32];
-	int n = 0;
-	size_t i;
+	/* sized from the input: every one of the listener's options is passed on,
+	 * however many (dropping one would judge a config other than the running one) */
+	char **argv = xcalloc(nextra + 9, sizeof(*argv));
+	size_t i, n = 0;
+	int rc;
 
 	argv[n++] = (char *)ctx->sshd_path;
 	argv[n++] = "-T";
@@ -336,12 +338,14 @@ int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
 		argv[n++] = "-h";
 		argv[n++] = (char *)hostkey;
 	}
-	for (i = 0; i < nextra && n < 26; i++)
+	for (i = 0; i < nextra; i++)
 		argv[n++] = extra[i];
 	argv[n++] = "-C";
 	argv[n++] = (char *)spec;
 	argv[n] = NULL;
-	return run_start(ctx->root, argv, ch, cause);
+	rc = run_start(ctx->root, argv, ch, cause);
+	free(argv);
+	return rc;
 }
 
 int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause)
@@ -592,13 +596,22 @@ static ssize_t untitle_cmdline(char *buf, ssize_t n)
  * sshd_config (appended to *extra). NULL when the command line cannot be read. */
 static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
 {
-	char buf[8192], *p, *end, *next, *farg = NULL;
-	ssize_t n = read_proc(pid, "cmdline", buf, sizeof(buf));
+	char *buf = NULL, *p, *end, *next, *farg = NULL, *path;
+	size_t len = 0;
+	ssize_t n;
 
 	*extra = NULL;
 	*nextra = 0;
-	if (n <= 0)
+	/* the whole command line, however long: an option dropped here would
+	 * have the listener judged with a config other than the one it runs */
+	path = xasprintf("/proc/%ld/cmdline", (long)pid);
+	n = atomic_read(path, ATOMIC_MAX_FILE, &buf, &len, NULL, NULL) == 0 ?
+	    (ssize_t)len : -1;
+	free(path);
+	if (n <= 0) {
+		free(buf);
 		return NULL;
+	}
 	n = untitle_cmdline(buf, n);
 	end = buf + n;
 	for (p = buf; p < end; p = next) {
@@ -618,6 +631,7 @@ static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
 		if (p[2] == '\0')
 			next += strlen(next) + 1;
 	}
+	free(buf);
 	return farg != NULL ? farg : xstrdup(SSHD_DEFAULT_CONFIG);
 }
 

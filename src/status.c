@@ -97,7 +97,8 @@ static int gather(struct change *c, struct account *a, struct status *st)
 	    &end, NULL) == 1;
 	st->connect = change_connect_hint(a->user, c->listen.port);
 	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
-	    status_mode(c), c->dump, &c->parsed };
+	    status_mode(c), c->dump, &c->parsed, c->running.extra, c->running.nextra,
+	    (long)c->listener };
 	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
 		st->blocked = xasprintf("'%s' has no usable password", a->user);
 	login_client_warnings(&s, &st->warnings, &st->nwarnings);

@@ -295,6 +295,45 @@ START_TEST(test_password_off_default)
 }
 END_TEST
 
+/* A setting from the running sshd's command line is named as such, with its
+ * pid, never as sshd's built-in default; a Match section still comes first. */
+START_TEST(test_blamed_on_command_line)
+{
+	static char *const opts[] = {
+		"-o", "LogLevel=INFO", "-p", "2222", "-o", "passwordauthentication no",
+		"-o", "AllowUsers=nobody",
+	};
+	struct lc t;
+
+	lc_init(&t, "Port 22\n", NULL, 0, DUMP("no", "yes", "yes", "any", ""));
+	t.s.cmdline = opts;
+	t.s.ncmdline = 8;
+	t.s.pid = 4242;
+	LC_REFUSED(&t, "PasswordAuthentication is off",
+	    "'-o passwordauthentication no' on the command line of the running sshd "
+	    "(pid 4242)");
+	CAUSE_LACKS(&t, "built-in default");
+	lc_free(&t);
+
+	/* An allowed value on the command line is not what blocks. */
+	lc_init(&t, "PasswordAuthentication no\n", NULL, 0,
+	    DUMP("no", "yes", "yes", "any", ""));
+	t.s.cmdline = (char *const[]){ "-o", "PasswordAuthentication=yes" };
+	t.s.ncmdline = 2;
+	LC_REFUSED(&t, "sshd_config:1");
+	lc_free(&t);
+
+	/* An access list from the command line. */
+	lc_init(&t, "PasswordAuthentication yes\n", NULL, 0, GOOD_DUMP "allowusers nobody\n");
+	t.s.cmdline = opts;
+	t.s.ncmdline = 8;
+	t.s.pid = 4242;
+	LC_REFUSED(&t, "'-o AllowUsers=nobody' on the command line of the running sshd "
+	    "(pid 4242)", "does not let in 'root'");
+	lc_free(&t);
+}
+END_TEST
+
 START_TEST(test_permitrootlogin_prohibit_password)
 {
 	struct lc t;
@@ -919,6 +958,7 @@ Suite *login_check_suite(void)
 	tcase_add_test(tc, test_password_off_group_match);
 	tcase_add_test(tc, test_password_match_yes_not_blamed);
 	tcase_add_test(tc, test_password_off_default);
+	tcase_add_test(tc, test_blamed_on_command_line);
 	tcase_add_test(tc, test_permitrootlogin_prohibit_password);
 	tcase_add_test(tc, test_permitrootlogin_values);
 	tcase_add_test(tc, test_permitrootlogin_in_match);
