@@ -24,6 +24,7 @@
 #include "atomic.h"
 #include "change.h"
 #include "cleanup.h"
+#include "journal.h"
 #include "log.h"
 #include "sshd.h"
 #include "sshd_config.h"
@@ -111,8 +112,8 @@ void change_add_file(struct change *c, struct planned_file *f)
 
 /* Serialize podpass runs that change sshd_config: an flock on the directory
  * that holds it (not on the file, which a commit replaces), waiting up to
- * CHANGE_LOCK_TIMEOUT_MS. */
-static int lock_config_dir(struct change *c)
+ * wait_ms. */
+static int lock_config_dir(struct change *c, int wait_ms)
 {
 	char *full = change_real_path(c, c->o->sshd_config), *slash;
 	int rc = 0, waited;
@@ -127,7 +128,7 @@ static int lock_config_dir(struct change *c)
 		return EX_NOINPUT;
 	}
 	for (waited = 0; flock(c->dir_lock, LOCK_EX | LOCK_NB) != 0; waited += 50) {
-		if (errno != EWOULDBLOCK || waited >= CHANGE_LOCK_TIMEOUT_MS) {
+		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			set_cause(&c->cause, "%s is locked by another podpass run for more than "
 			    "%d s; nothing was changed", full, CHANGE_LOCK_TIMEOUT_MS / 1000);
 			rc = EX_TEMPFAIL;
@@ -155,7 +156,20 @@ int change_read_config(struct change *c)
 {
 	int rc;
 
-	if (c->o->command != CMD_STATUS && (rc = lock_config_dir(c)) != 0)
+	if (c->o->command != CMD_STATUS && (rc = lock_config_dir(c, CHANGE_LOCK_TIMEOUT_MS)) != 0)
+		return rc;
+	/* status takes the lock only when it is free, and only for this */
+	if (c->o->command == CMD_STATUS && lock_config_dir(c, 0) != 0) {
+		free(c->cause);
+		c->cause = NULL;
+	}
+	/* before anything else: what a killed run left is undone */
+	rc = journal_recover(c->o->root, &c->ctx, c->dir_lock >= 0, &c->cause);
+	if (c->o->command == CMD_STATUS && c->dir_lock >= 0) {
+		close(c->dir_lock);
+		c->dir_lock = -1;
+	}
+	if (rc != 0)
 		return rc;
 	rc = change_read_file(c, &c->config, c->o->sshd_config, 0);
 
@@ -207,7 +221,7 @@ static int make_workdir(struct change *c)
 
 	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
 		t = path_under_root(c->o->root, bases[i]);
-		c->workdir = xasprintf("%s/podpass.XXXXXX", t);
+		c->workdir = journal_workdir_template(t);	/* its pid in the name */
 		free(t);
 		if (make_registered_dir(c->workdir))
 			break;
@@ -821,12 +835,41 @@ static void release_signals(struct change *c)
 	pthread_sigmask(SIG_SETMASK, &c->held_from, NULL);
 }
 
+/* Journal the change before its first write: what a SIGKILL would leave
+ * half made, the next run undoes from it (journal.h). */
+static int write_journal(struct change *c)
+{
+	size_t i;
+	int rc;
+
+	journal_init(&c->journal, c->o->root);
+	for (i = 0; i < c->nfiles; i++) {
+		struct planned_file *f = c->files[i];
+		char *backup;
+
+		if (!planned_file_changes(f) && !f->late)
+			continue;
+		journal_add(&c->journal, f->path, f->exists, NULL);
+		if (f->backup != NULL) {	/* kept as it comes: only its temp file goes */
+			backup = change_real_path(c, f->backup);
+			journal_add(&c->journal, backup, 1, NULL);
+			free(backup);
+		}
+	}
+	c->journal.pidfile = c->pidfile != NULL ? xstrdup(c->pidfile) : NULL;
+	c->journal.listen = c->listen;
+	if ((rc = journal_write(&c->journal, &c->cause)) != 0)
+		journal_remove(&c->journal);
+	return rc;
+}
+
 /* fatal() during the commit (cleanup.c): undo what was done, as a failure would. */
 static void rollback_on_fatal(void *arg)
 {
 	struct change *c = arg;
 
 	rollback(c, c->was_running);
+	journal_remove(&c->journal);
 	drop_orig_links(c);
 }
 
@@ -838,6 +881,8 @@ int change_commit(struct change *c)
 	c->was_running = c->listener != 0;
 	block_signals(&c->held_from);
 	c->holding = 1;
+	if ((rc = write_journal(c)) != 0)
+		return change_fail(c, rc);	/* nothing written yet */
 	cleanup_set_fatal_hook(rollback_on_fatal, c);
 	if (c->need_host_keys && (rc = sshd_make_host_keys(&c->ctx, &c->cause)) != 0)
 		goto out;
@@ -859,6 +904,7 @@ failed:
 	change_fail(c, rc);
 	rollback(c, c->was_running);
 out:
+	journal_remove(&c->journal);	/* first: the links are the undo's material */
 	drop_orig_links(c);
 	cleanup_set_fatal_hook(NULL, NULL);
 	return rc;
@@ -918,6 +964,7 @@ void change_free(struct change *c)
 		free(rundir);
 	}
 	remove_workdir(c);
+	journal_free(&c->journal);
 	planned_file_free(&c->config);
 	sshd_config_free(&c->parsed);
 	free(c->dump);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "journal.h"
 #include "options.h"
 #include "sshd.h"
 #include "sshd_config.h"
@@ -61,6 +62,7 @@ struct change {
 	int committed;
 	int no_start;		/* a stopped sshd stays stopped (disable) */
 	int dir_lock;		/* fd holding the flock on sshd_config's directory, or -1 */
+	struct journal journal;	/* from change_commit's first write to its last */
 	/* When set, change_commit calls it after the reload or start of sshd (or
 	 * where sshd is left alone, after the other files), and only then writes the
 	 * files marked late: their new text may be what it plans (0, or an exit code

@@ -1,0 +1,72 @@
+/* What a podpass run that was killed (SIGKILL: nothing can catch it) left
+ * behind, and how the next run undoes it.
+ *
+ * From its first write to its last, a change keeps a journal in the root's
+ * /etc: which files it writes, where their originals are kept (the
+ * *.podpass-orig hard links), and how to reach sshd. A run that finds a
+ * journal whose writer is dead undoes that change before anything else:
+ * every original back, a file that was not there removed, sshd reloaded when
+ * a file went back; and it removes work directories (podpass.PID.XXXXXX)
+ * whose run is gone. Each is said.
+ *
+ * Must never: undo the change of a run that is still alive, follow a link
+ * or remove a path it did not write itself, or leave the journal behind a
+ * change that completed or was undone. */
+#ifndef PODPASS_JOURNAL_H
+#define PODPASS_JOURNAL_H
+
+#include <sys/types.h>
+
+#include "sshd.h"
+
+#define JOURNAL_PATH "/etc/.podpass-journal"
+#define JOURNAL_MAX_FILES 8
+
+/* One file the change writes. */
+struct journal_file {
+	char *path;		/* real path */
+	int existed;		/* there was a file before: its original is path.podpass-orig */
+	char *user;		/* a file in this user's home, worked on with the user's
+				   rights (journal_set_userfile_undo), or NULL: root's */
+};
+
+struct journal {
+	char *path;		/* real path of the journal */
+	pid_t pid;		/* the run that wrote it */
+	struct journal_file files[JOURNAL_MAX_FILES];
+	size_t nfiles;
+	char *pidfile;		/* sshd's, as the change found it */
+	struct sshd_listen listen;
+};
+
+/* A journal for a change in root, written by this process. */
+void journal_init(struct journal *j, const char *root);
+void journal_free(struct journal *j);
+/* Add a file (real path) the change writes. user: NULL, or the user whose
+ * home holds it. */
+void journal_add(struct journal *j, const char *path, int existed, const char *user);
+/* Write it (atomically, mode 0600) before the change's first write. */
+int journal_write(struct journal *j, char **cause);
+/* Remove it: the change is whole or undone. */
+void journal_remove(struct journal *j);
+
+/* For a file in a user's home: undo it as that user (keys.c), 0 or an
+ * exit code with *cause. */
+typedef int (*journal_userfile_undo)(const char *root, const char *user,
+    const char *path, int existed, char **cause);
+void journal_set_userfile_undo(journal_userfile_undo fn);
+
+/* Before anything else: undo what a killed run left in root (its journal's
+ * change, its temporary files, its work directories). Returns 0 (nothing
+ * there, or undone and said), or an exit code with *cause when the journal is
+ * not understood. ctx tells how to reach sshd (reloaded when a file went
+ * back); locked: the caller holds the lock every change takes, so no other
+ * run can be writing a journal. */
+int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
+    char **cause);
+
+/* mkdtemp's template for a work directory under base: "BASE/podpass.PID.XXXXXX",
+ * so that a later run can tell whether its maker is alive. Malloc'd. */
+char *journal_workdir_template(const char *base);
+
+#endif
