@@ -33,7 +33,9 @@ e2e_begin_mark() { # USER
 e2e_end_mark() { # USER
     printf '# END podpass block for %s' "$1"
 }
+# shellcheck disable=SC2034 # root's marks, for the scenarios
 E2E_BEGIN_MARK=$(e2e_begin_mark root)
+# shellcheck disable=SC2034
 E2E_END_MARK=$(e2e_end_mark root)
 # The global block podpass 0.1.0 wrote at the top of the file (converted by later runs).
 E2E_OLD_BEGIN_MARK="# BEGIN podpass managed block: 'podpass disable' removes it"
