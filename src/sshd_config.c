@@ -564,6 +564,7 @@ int sshd_config_match_may_apply(const struct sshd_directive *match,
 int sshd_config_user_check(const char *user, char **cause)
 {
 	const unsigned char *p;
+	char *what;
 
 	if (user == NULL || *user == '\0') {
 		set_cause(cause, "the user name is empty");
@@ -574,13 +575,16 @@ int sshd_config_user_check(const char *user, char **cause)
 			break;
 	if (*p == '\0')
 		return 0;
+	if (cause == NULL)
+		return EX_DATAERR;
+	if (*p <= ' ' || *p == 0x7f)
+		what = xstrdup("whitespace or a control character");
+	else
+		what = xasprintf(*p == '\'' ? "\"%c\"" : "'%c'", *p);
 	set_cause(cause, "the user name '%s' holds %s, which sshd would not read as a "
-	    "plain name in 'Match User' (a pattern, list, quoting or comment character); "
-	    "podpass cannot write a block that applies to that user alone; nothing was "
-	    "changed", user, *p <= ' ' || *p == 0x7f ? "whitespace or a control character" :
-	    *p == '\'' ? "\"'\"" : *p == '*' ? "'*'" : *p == '?' ? "'?'" : *p == '!' ? "'!'" :
-	    *p == ',' ? "','" : *p == '"' ? "'\"'" : *p == '\\' ? "'\\'" : *p == '=' ? "'='" :
-	    "'#'");
+	    "plain name in 'Match User' (a pattern, list, quoting or comment character), "
+	    "so a block for it could apply to other users; nothing was changed", user, what);
+	free(what);
 	return EX_DATAERR;
 }
 

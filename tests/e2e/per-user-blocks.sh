@@ -5,7 +5,7 @@
 #   bob (a key, a password, no podpass block) keeps PasswordAuthentication no and his
 #   password is refused;
 #   disable -u alice gives back the file as it was before alice's enable, byte for byte,
-#   and root still logs in by password;
+#   and root still logs in by password; the same for a file without a final newline;
 #   an admin's global AuthenticationMethods publickey,password still holds for bob after
 #   alice is enabled, while alice logs in with the password alone;
 #   a global AuthenticationMethods publickey does not stop root's block (the block's
@@ -80,6 +80,17 @@ cmp -s "$E2E_SSHD_CONFIG" "$WORK/before_alice" || {
 }
 assert_sshd_serving "$pid"
 login_password root "$rootpw"
+login_password_fails alice "$alicepw"
+
+step "a file without a final newline: disable -u alice gives it back byte for byte"
+reset_config
+printf 'MaxAuthTries 6' >>"$E2E_SSHD_CONFIG"
+cp "$E2E_SSHD_CONFIG" "$WORK/no_newline"
+podpass_ok enable -u alice --password-stdin <<<"$alicepw"
+assert_block "$WORK/no_newline" alice
+login_password alice "$alicepw"
+podpass_ok disable -u alice
+cmp -s "$E2E_SSHD_CONFIG" "$WORK/no_newline" || fail "disable -u alice did not give back the file without its final newline"
 login_password_fails alice "$alicepw"
 
 step "an admin's AuthenticationMethods publickey,password holds for bob after alice's enable"
