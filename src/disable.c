@@ -4,9 +4,8 @@
  *
  * Must never: touch a byte of sshd_config outside the user's managed block
  * (0.1.0's global block aside, which it converts), touch another user's
- * block, lock
- * with a '!' prefix (with UsePAM no, sshd then refuses keys too), or leave
- * sshd stopped that was running. */
+ * block, lock with a '!' prefix (with UsePAM no, sshd then refuses keys
+ * too), or leave sshd stopped that was running. */
 #include "config.h"
 
 #include <stdlib.h>
