@@ -1,10 +1,11 @@
-/* podpass disable: take the managed block out of sshd_config, so that the
- * file is byte for byte what it was, optionally lock the password, and
- * reload sshd the same careful way enable does (change.c).
+/* podpass disable: take the user's managed block out of sshd_config, so
+ * that the file is byte for byte what it was, optionally lock the password,
+ * and reload sshd the same careful way enable does (change.c).
  *
- * Must never: touch a byte of sshd_config outside the managed block, lock
- * with a '!' prefix (with UsePAM no, sshd then refuses keys too), or leave
- * sshd stopped that was running. */
+ * Must never: touch a byte of sshd_config outside the user's managed block
+ * (0.1.0's global block aside, which it converts), touch another user's
+ * block, lock with a '!' prefix (with UsePAM no, sshd then refuses keys
+ * too), or leave sshd stopped that was running. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -27,26 +28,29 @@ struct disable_run {
 	const struct options *o;
 	struct change ch;
 	struct account acct;
-	int blocks;		/* managed blocks found */
+	struct sshd_block_edit ed;	/* what taking the block out did */
 	char *cause;
 };
 
-/* Plan sshd_config without the managed block. */
+/* Plan sshd_config without the user's managed block. */
 static int plan_config(struct disable_run *run)
 {
 	struct planned_file *f = &run->ch.config;
 	int rc;
 
-	if ((rc = change_read_config(&run->ch)) != 0)
+	if ((rc = sshd_config_user_check(run->o->user, &run->cause)) != 0 ||
+	    (rc = change_read_config(&run->ch)) != 0)
 		return rc;
-	rc = sshd_config_remove_block(f->old, f->oldlen, &f->new, &f->newlen, &run->blocks,
-	    &run->ch.cause);
+	rc = sshd_config_remove_block(f->old, f->oldlen, run->o->user, &f->new, &f->newlen,
+	    &run->ed, &run->ch.cause);
 	if (rc != 0) {
 		char *msg = run->ch.cause;
 
 		run->ch.cause = xasprintf("%s: %s", run->o->sshd_config, msg);
 		free(msg);
 	}
+	if (rc == 0)
+		sshd_config_log_conversion(run->o->sshd_config, &run->ed);
 	return rc;
 }
 
@@ -86,7 +90,8 @@ static int plan_and_check(struct disable_run *run, int *nothing)
 		return rc;
 	if (run->o->lock_password && (rc = plan_lock(run)) != 0)
 		return rc;
-	*nothing = run->blocks == 0 && !run->o->lock_password;
+	*nothing = run->ed.removed == 0 && run->ed.old_removed == 0 &&
+	    !run->o->lock_password;
 	if (*nothing)
 		return 0;
 	if ((rc = change_check_sshd(&run->ch, run->o->user)) != 0)
@@ -100,8 +105,9 @@ static int plan_and_check(struct disable_run *run, int *nothing)
 /* The closing message of a successful run. */
 static void report_success(const struct disable_run *run)
 {
-	if (run->blocks > 0)
-		log_info("removed podpass's block from %s", run->o->sshd_config);
+	if (run->ed.removed > 0)
+		log_info("removed podpass's block for '%s' from %s", run->o->user,
+		    run->o->sshd_config);
 	if (run->o->lock_password)
 		log_info("the password of '%s' is locked ('*'); key login is not affected",
 		    run->o->user);
@@ -124,7 +130,8 @@ int cmd_disable(const struct options *o)
 	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run, &nothing);
 	if (rc == 0 && nothing)
-		log_info("%s has no podpass block: nothing to do", o->sshd_config);
+		log_info("%s has no podpass block for '%s': nothing to do", o->sshd_config,
+		    o->user);
 	else if (rc == 0 && o->dry_run) {
 		change_print_diff(&run.ch);
 		printf("sshd would be %s\n", o->restart != RESTART_NONE &&

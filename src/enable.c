@@ -247,28 +247,29 @@ static int shadow_may_come_last(const struct enable_run *run)
 	    h != NULL && (h[0] == '*' || h[0] == '!');
 }
 
-/* Plan the new main sshd_config: the managed block at the top. */
+/* Plan the new main sshd_config: the user's managed block in it. */
 static int plan_config(struct enable_run *run)
 {
 	struct sshd_block_settings bs;
+	struct sshd_block_edit ed;
 	struct planned_file *f = &run->ch.config;
-	char *block;
 	int rc;
 
 	if ((rc = change_read_config(&run->ch)) != 0)
 		return rc;
+	bs.user = run->o->user;
 	bs.permit_root_login = run->acct.pw.uid == 0;
 	bs.require_both = run->o->mode == MODE_BOTH;
-	block = sshd_config_block_text(&bs);
-	rc = sshd_config_apply_block(f->old, f->oldlen, block, &f->new, &f->newlen,
+	rc = sshd_config_apply_block(f->old, f->oldlen, &bs, &f->new, &f->newlen, &ed,
 	    &run->ch.cause);
-	free(block);
 	if (rc != 0) {
 		char *c = run->ch.cause;
 
 		run->ch.cause = xasprintf("%s: %s", run->o->sshd_config, c);
 		free(c);
 	}
+	if (rc == 0)
+		sshd_config_log_conversion(run->o->sshd_config, &ed);
 	return rc;
 }
 
@@ -354,7 +355,8 @@ static int plan_and_check(struct enable_run *run)
 	int rc;
 
 	/* the account first: a password file may be the user's own */
-	if ((rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0 ||
+	if ((rc = sshd_config_user_check(run->o->user, &run->cause)) != 0 ||
+	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0 ||
 	    (rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0)
 		return rc;
 	if ((run->today = account_today(&run->cause)) < 0)

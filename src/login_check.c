@@ -48,9 +48,27 @@ static char *describe_in_match(const struct sshd_directive *d,
 	return buf_take(&b, NULL);
 }
 
+static int methods_allow(const char *value, enum auth_mode mode);
+
+/* 1 when an AuthenticationMethods directive would let the mode's login
+ * through (such as podpass's own block): it is not what blocks. */
+static int methods_directive_allows(const struct sshd_directive *d, enum auth_mode mode)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t i;
+	int ok;
+
+	for (i = 0; i < d->nargs; i++)
+		buf_printf(&b, "%s%s", i > 0 ? " " : "", d->args[i]);
+	ok = d->nargs > 0 && methods_allow(b.data, mode);
+	buf_free(&b);
+	return ok;
+}
+
 /* "FILE:LINE" of the first Match-section directive for keyword that could
  * apply to the user and whose first argument is not allowed_value
- * (NULL: any directive for keyword); malloc'd, or NULL. */
+ * (NULL: any directive for keyword but an AuthenticationMethods that lets
+ * the login through); malloc'd, or NULL. */
 static char *find_match_blocker(const struct login_subject *s, const char *keyword,
     const char *allowed_value)
 {
@@ -64,6 +82,9 @@ static char *find_match_blocker(const struct login_subject *s, const char *keywo
 			continue;
 		if (allowed_value != NULL && d->nargs > 0 &&
 		    strcasecmp(d->args[0], allowed_value) == 0)
+			continue;
+		if (allowed_value == NULL && strcmp(keyword, "authenticationmethods") == 0 &&
+		    methods_directive_allows(d, s->mode))
 			continue;
 		return describe_in_match(d, m);
 	}

@@ -1,11 +1,13 @@
-/* sshd_config: read a configuration tree the way sshd reads it, and put the
- * managed block in or take it out.
+/* sshd_config: read a configuration tree the way sshd reads it, and put a
+ * user's managed block in or take it out.
  *
  * Guards: the parser must see the same keywords, arguments, Match sections
  * and Include order as sshd (servconf.c, misc.c argv_split, match.c), so
  * that what podpass reports as "in effect" is what sshd will use. The block
- * editor must never touch a byte outside a managed block, must never leave
- * two blocks, and must refuse (not guess) when the markers are unbalanced.
+ * editor must never touch a byte outside the user's block (0.1.0's global
+ * block aside, which it converts), must never leave two blocks for a user,
+ * must never write a user name sshd would read as a pattern, and must
+ * refuse (not guess) when the markers are unbalanced.
  * No file or process I/O here: Include goes through the caller's loader. */
 #include "config.h"
 
@@ -552,182 +554,430 @@ int sshd_config_match_may_apply(const struct sshd_directive *match,
 	return 1;
 }
 
+/* The characters that make a user name more than a literal name after
+ * "Match User": sshd's pattern language ('*', '?', '!' and ','), its
+ * argument splitting (quotes, a backslash, '=' for older versions' strdelim)
+ * and '#' (a comment). Whitespace and control characters too. */
+#define USER_NAME_SPECIAL "*?!,\"'\\=#"
+
+/* Whether sshd reads user literally in "Match User user". */
+int sshd_config_user_check(const char *user, char **cause)
+{
+	const unsigned char *p;
+	char *what;
+
+	if (user == NULL || *user == '\0') {
+		set_cause(cause, "the user name is empty");
+		return EX_DATAERR;
+	}
+	for (p = (const unsigned char *)user; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr(USER_NAME_SPECIAL, *p) != NULL)
+			break;
+	if (*p == '\0')
+		return 0;
+	if (cause == NULL)
+		return EX_DATAERR;
+	if (*p <= ' ' || *p == 0x7f)
+		what = xstrdup("whitespace or a control character");
+	else
+		what = xasprintf(*p == '\'' ? "\"%c\"" : "'%c'", *p);
+	set_cause(cause, "the user name '%s' holds %s, which sshd would not read as a "
+	    "plain name in 'Match User' (a pattern, list, quoting or comment character), "
+	    "so a block for it could apply to other users; nothing was changed", user, what);
+	free(what);
+	return EX_DATAERR;
+}
+
 /* The managed block for the given settings. */
 char *sshd_config_block_text(const struct sshd_block_settings *s)
 {
 	struct buf b = { NULL, 0, 0 };
 
-	buf_addstr(&b, SSHD_BLOCK_BEGIN "\n");
-	buf_addstr(&b, "PasswordAuthentication yes\n");
-	buf_addstr(&b, "PubkeyAuthentication yes\n");
+	buf_printf(&b, SSHD_BLOCK_BEGIN_FMT "\n", s->user, s->user);
+	buf_printf(&b, "Match User %s\n", s->user);
+	buf_addstr(&b, "    PasswordAuthentication yes\n");
+	buf_addstr(&b, "    PubkeyAuthentication yes\n");
 	if (s->require_both)
-		buf_addstr(&b, "AuthenticationMethods publickey,password\n");
+		buf_addstr(&b, "    AuthenticationMethods publickey,password\n");
 	else
-		buf_addstr(&b, "AuthenticationMethods any\n");
+		buf_addstr(&b, "    AuthenticationMethods password publickey\n");
 	if (s->permit_root_login)
-		buf_addstr(&b, "PermitRootLogin yes\n");
-	buf_addstr(&b, SSHD_BLOCK_END "\n");
+		buf_addstr(&b, "    PermitRootLogin yes\n");
+	buf_printf(&b, SSHD_BLOCK_END_FMT "\n", s->user);
 	return buf_take(&b, NULL);
 }
 
+/* One managed block of a text. */
+struct block {
+	size_t start;		/* the begin line's first byte */
+	size_t end;		/* just after the end line's line ending */
+	char *user;		/* whose; NULL for 0.1.0's global block */
+};
+
 /* Every managed block of a text, in order. */
 struct block_list {
-	size_t *start;
-	size_t *end;
+	struct block *b;
 	size_t n;
 };
 
-/* Whether the line [s, e) (no '\n'; a final '\r' ignored) is exactly marker. */
+/* The length of the line [s, e) (no '\n') without a final '\r'. */
+static size_t line_len(const char *s, const char *e)
+{
+	size_t len = (size_t)(e - s);
+
+	return len > 0 && s[len - 1] == '\r' ? len - 1 : len;
+}
+
+/* Whether the line [s, e) is exactly marker. */
 static int is_marker(const char *s, const char *e, const char *marker)
 {
-	size_t len = (size_t)(e - s), mlen = strlen(marker);
+	size_t len = line_len(s, e);
 
-	if (len > 0 && s[len - 1] == '\r')
-		len--;
-	return len == mlen && memcmp(s, marker, mlen) == 0;
+	return len == strlen(marker) && memcmp(s, marker, len) == 0;
 }
 
-/* Record one block [start, end). */
-static void block_list_add(struct block_list *bl, size_t start, size_t end)
+/* 1 when the line [s, e) is a begin marker, with *user the name it
+ * carries (malloc'd; NULL for 0.1.0's marker), else 0. A name podpass
+ * would not write makes the line a plain comment. */
+static int begin_marker(const char *s, const char *e, char **user)
 {
-	bl->start = xrealloc(bl->start, (bl->n + 1) * sizeof(*bl->start));
-	bl->end = xrealloc(bl->end, (bl->n + 1) * sizeof(*bl->end));
-	bl->start[bl->n] = start;
-	bl->end[bl->n++] = end;
+	size_t len = line_len(s, e), plen = strlen(SSHD_BLOCK_BEGIN_PREFIX);
+	const char *name = s + plen, *colon;
+	char *u, *want;
+	int ok;
+
+	*user = NULL;
+	if (is_marker(s, e, SSHD_OLD_BLOCK_BEGIN))
+		return 1;
+	if (len <= plen || memcmp(s, SSHD_BLOCK_BEGIN_PREFIX, plen) != 0 ||
+	    (colon = memchr(name, ':', len - plen)) == NULL || colon == name)
+		return 0;
+	u = xstrndup(name, (size_t)(colon - name));
+	want = xasprintf(SSHD_BLOCK_BEGIN_FMT, u, u);
+	ok = is_marker(s, e, want) && sshd_config_user_check(u, NULL) == 0;
+	free(want);
+	if (ok)
+		*user = u;
+	else
+		free(u);
+	return ok;
 }
 
-/* Free the ranges of a block list. */
+/* 1 when the line [s, e) is an end marker, with *user as for begin_marker. */
+static int end_marker(const char *s, const char *e, char **user)
+{
+	size_t len = line_len(s, e), plen = strlen(SSHD_BLOCK_END_PREFIX);
+
+	*user = NULL;
+	if (is_marker(s, e, SSHD_OLD_BLOCK_END))
+		return 1;
+	if (len <= plen || memcmp(s, SSHD_BLOCK_END_PREFIX, plen) != 0 ||
+	    memchr(s + plen, '\0', len - plen) != NULL)
+		return 0;
+	*user = xstrndup(s + plen, len - plen);
+	if (sshd_config_user_check(*user, NULL) == 0)
+		return 1;
+	free(*user);
+	*user = NULL;
+	return 0;
+}
+
+/* Whether two block owners (NULL: 0.1.0's block) are the same. */
+static int same_user(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The name of a block owner for messages. */
+static const char *owner_name(const char *user)
+{
+	return user != NULL ? user : "(0.1.0, every user)";
+}
+
+/* Free the blocks of a list. */
 static void block_list_free(struct block_list *bl)
 {
-	free(bl->start);
-	free(bl->end);
+	size_t i;
+
+	for (i = 0; i < bl->n; i++)
+		free(bl->b[i].user);
+	free(bl->b);
 	memset(bl, 0, sizeof(*bl));
+}
+
+/* The block being scanned: where it began and whose it is. */
+struct scan_state {
+	int begin_line;		/* 0 outside a block */
+	size_t begin_at;
+	char *user;
+};
+
+/* Take one line [p, nl) into the scan; -1 with *cause on a marker out of place. */
+static int scan_line(const char *data, const char *p, const char *nl, const char *end,
+    int lineno, struct scan_state *ss, struct block_list *bl, char **cause)
+{
+	char *user;
+
+	if (begin_marker(p, nl, &user)) {
+		if (ss->begin_line != 0) {
+			set_cause(cause, "line %d: begin marker inside the managed block "
+			    "begun at line %d", lineno, ss->begin_line);
+			free(user);
+			return -1;
+		}
+		ss->begin_line = lineno;
+		ss->begin_at = (size_t)(p - data);
+		ss->user = user;
+	} else if (end_marker(p, nl, &user)) {
+		if (ss->begin_line == 0 || !same_user(user, ss->user)) {
+			if (ss->begin_line == 0)
+				set_cause(cause, "line %d: end marker without begin marker", lineno);
+			else
+				set_cause(cause, "line %d: end marker of %s inside the block of %s "
+				    "begun at line %d", lineno, owner_name(user),
+				    owner_name(ss->user), ss->begin_line);
+			free(user);
+			return -1;
+		}
+		free(user);
+		bl->b = xrealloc(bl->b, (bl->n + 1) * sizeof(*bl->b));
+		bl->b[bl->n].start = ss->begin_at;
+		bl->b[bl->n].end = (size_t)((nl < end ? nl + 1 : end) - data);
+		bl->b[bl->n++].user = ss->user;
+		ss->user = NULL;
+		ss->begin_line = 0;
+	}
+	return 0;
 }
 
 /* Find every managed block; -1 with *cause when the markers do not pair. */
 static int scan_blocks(const char *data, size_t len, struct block_list *bl,
     char **cause)
 {
+	struct scan_state ss = { 0, 0, NULL };
 	const char *p = data, *end = data + len, *nl;
-	size_t begin_at = 0;
-	int lineno = 0, begin_line = 0;
+	int lineno = 0;
 
 	memset(bl, 0, sizeof(*bl));
 	for (; p < end; p = nl < end ? nl + 1 : end) {
-		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		if (is_marker(p, nl, SSHD_BLOCK_BEGIN)) {
-			if (begin_line != 0) {
-				set_cause(cause, "line %d: begin marker inside the "
-				    "managed block begun at line %d", lineno, begin_line);
-				goto fail;
-			}
-			begin_line = lineno;
-			begin_at = (size_t)(p - data);
-		} else if (is_marker(p, nl, SSHD_BLOCK_END)) {
-			if (begin_line == 0) {
-				set_cause(cause, "line %d: end marker without begin "
-				    "marker", lineno);
-				goto fail;
-			}
-			block_list_add(bl, begin_at,
-			    (size_t)((nl < end ? nl + 1 : end) - data));
-			begin_line = 0;
-		}
+		if (scan_line(data, p, nl, end, ++lineno, &ss, bl, cause) != 0)
+			goto fail;
 	}
-	if (begin_line == 0)
+	if (ss.begin_line == 0)
 		return 0;
-	set_cause(cause, "line %d: begin marker without end marker", begin_line);
+	set_cause(cause, "line %d: begin marker without end marker", ss.begin_line);
 fail:
+	free(ss.user);
 	block_list_free(bl);
 	return -1;
 }
 
-/* The first managed block, after checking every marker pairs up. */
-int sshd_config_find_block(const char *data, size_t len, size_t *start, size_t *end,
-    char **cause)
+/* The first block of user (NULL: 0.1.0's), after checking every marker pairs. */
+int sshd_config_find_block(const char *data, size_t len, const char *user,
+    size_t *start, size_t *end, char **cause)
 {
 	struct block_list bl;
+	size_t i;
+	int found = 0;
 
 	if (scan_blocks(data, len, &bl, cause) != 0)
 		return -1;
-	if (bl.n == 0)
-		return 0;
-	*start = bl.start[0];
-	*end = bl.end[0];
+	for (i = 0; i < bl.n && !found; i++) {
+		if (!same_user(bl.b[i].user, user))
+			continue;
+		*start = bl.b[i].start;
+		*end = bl.b[i].end;
+		found = 1;
+	}
 	block_list_free(&bl);
-	return 1;
+	return found;
 }
 
-/* Append data to b without any managed block; the number removed or -1. */
-static int copy_without_blocks(struct buf *b, const char *data, size_t len,
-    char **cause)
+/* Take block b out of the text in t. A block that ends the text without a
+ * newline of its own takes the newline before it: the one append_block put
+ * there. Returns where it was. */
+static size_t cut_block(struct buf *t, const struct block *b)
+{
+	/* a later block cut before this one may have taken its final newline */
+	size_t start = b->start, end = b->end < t->len ? b->end : t->len;
+
+	if (end == t->len && t->data[t->len - 1] != '\n' && start > 0 &&
+	    t->data[start - 1] == '\n')
+		start--;
+	memmove(t->data + start, t->data + end, t->len - end + 1);
+	t->len -= end - start;
+	return start;
+}
+
+/* Put block (ending in '\n') into t at byte at, a line start or the end.
+ * At the end of a text that lacks a final newline, the block goes on a line
+ * of its own and its own final newline is left out, so that cut_block
+ * gives back the text byte for byte. */
+static void put_block(struct buf *t, size_t at, const char *block)
+{
+	struct buf b = { NULL, 0, 0 };
+	size_t blen = strlen(block);
+
+	buf_add(&b, t->data, at);
+	if (at == t->len && at > 0 && t->data[at - 1] != '\n') {
+		buf_add(&b, "\n", 1);
+		buf_add(&b, block, blen - 1);
+	} else
+		buf_add(&b, block, blen);
+	buf_add(&b, t->data + at, t->len - at);
+	buf_free(t);
+	*t = b;
+}
+
+/* Whether the block [s, e) of text holds the line want (leading blanks,
+ * case and a final '\r' aside). */
+static int block_has_line(const char *text, size_t s, size_t e, const char *want)
+{
+	const char *p = text + s, *end = text + e, *nl;
+	size_t wlen = strlen(want);
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		p += strspn(p, " \t");
+		if (p <= nl && line_len(p, nl) == wlen && strncasecmp(p, want, wlen) == 0)
+			return 1;
+		if (nl == end)
+			break;
+	}
+	return 0;
+}
+
+/* Remove every block of user (NULL: 0.1.0's) from t, last first; returns
+ * how many, with *at where the first one was. Noted in ed for 0.1.0's. */
+static int cut_blocks_of(struct buf *t, const char *user, size_t *at,
+    struct sshd_block_edit *ed, char **cause)
 {
 	struct block_list bl;
-	size_t i, at = 0;
-	int n;
+	size_t i;
+	int n = 0;
 
-	if (scan_blocks(data, len, &bl, cause) != 0)
+	if (scan_blocks(t->data, t->len, &bl, cause) != 0)
 		return -1;
-	for (i = 0; i < bl.n; i++) {
-		buf_add(b, data + at, bl.start[i] - at);
-		at = bl.end[i];
+	for (i = bl.n; i-- > 0;) {
+		if (!same_user(bl.b[i].user, user))
+			continue;
+		if (user == NULL && block_has_line(t->data, bl.b[i].start, bl.b[i].end,
+		    "PermitRootLogin yes")) {
+			ed->old_root = 1;
+			ed->old_both |= block_has_line(t->data, bl.b[i].start, bl.b[i].end,
+			    "AuthenticationMethods publickey,password");
+		}
+		*at = cut_block(t, &bl.b[i]);
+		n++;
 	}
-	buf_add(b, data + at, len - at);
-	n = (int)bl.n;
 	block_list_free(&bl);
 	return n;
 }
 
-/* Whether block is exactly one well-formed managed block ending in '\n'. */
-static int block_is_valid(const char *block)
+/* Convert 0.1.0's global block: take it out and, when it was written for root
+ * (it let root in), put root's own block at the end unless root has one or
+ * keep_root is 0. */
+static int convert_old(struct buf *t, int keep_root, struct sshd_block_edit *ed,
+    char **cause)
 {
-	struct block_list bl;
-	size_t len = strlen(block);
-	int ok;
-
-	if (len == 0 || block[len - 1] != '\n' || scan_blocks(block, len, &bl, NULL) != 0)
-		return 0;
-	ok = bl.n == 1 && bl.start[0] == 0 && bl.end[0] == len;
-	block_list_free(&bl);
-	return ok;
-}
-
-/* The main file with its blocks removed and block put at byte 0. */
-int sshd_config_apply_block(const char *data, size_t len, const char *block,
-    char **out, size_t *outlen, char **cause)
-{
-	struct buf b = { NULL, 0, 0 };
-
-	if (!block_is_valid(block)) {
-		set_cause(cause, "the managed block text is malformed");
-		return EX_SOFTWARE;
-	}
-	buf_addstr(&b, block);
-	if (copy_without_blocks(&b, data, len, cause) < 0) {
-		buf_free(&b);
-		return EX_CONFIG;
-	}
-	*out = buf_take(&b, outlen);
-	return 0;
-}
-
-/* The main file with every managed block removed. */
-int sshd_config_remove_block(const char *data, size_t len, char **out, size_t *outlen,
-    int *found, char **cause)
-{
-	struct buf b = { NULL, 0, 0 };
+	struct sshd_block_settings root = { "root", 1, 0 };
+	size_t at, s, e;
+	char *block;
 	int n;
 
-	if ((n = copy_without_blocks(&b, data, len, cause)) < 0) {
-		buf_free(&b);
+	if ((n = cut_blocks_of(t, NULL, &at, ed, cause)) <= 0)
+		return n;
+	ed->old_removed = n;
+	if (!ed->old_root || !keep_root ||
+	    sshd_config_find_block(t->data, t->len, "root", &s, &e, NULL) != 0)
+		return 0;
+	root.require_both = ed->old_both;
+	block = sshd_config_block_text(&root);
+	put_block(t, t->len, block);
+	free(block);
+	ed->root_kept = 1;
+	return 0;
+}
+
+/* The text as a buf of its own (NUL-terminated). */
+static void text_copy(struct buf *t, const char *data, size_t len)
+{
+	memset(t, 0, sizeof(*t));
+	buf_add(t, data, len);
+	buf_add(t, "", 0);
+}
+
+/* The text with 0.1.0's block converted and user's blocks cut out, *at
+ * where the first of them was (the end when there was none). */
+static int cut_user(const char *data, size_t len, const char *user, struct buf *t,
+    size_t *at, struct sshd_block_edit *ed, char **cause)
+{
+	int rc;
+
+	memset(ed, 0, sizeof(*ed));
+	if ((rc = sshd_config_user_check(user, cause)) != 0)
+		return rc;
+	text_copy(t, data, len);
+	if (convert_old(t, strcmp(user, "root") != 0, ed, cause) != 0 ||
+	    (ed->removed = cut_blocks_of(t, user, at, ed, cause)) < 0) {
+		buf_free(t);
 		return EX_CONFIG;
 	}
-	if (found != NULL)
-		*found = n;
-	*out = buf_take(&b, outlen);
+	if (ed->removed == 0)
+		*at = t->len;
 	return 0;
+}
+
+/* The main file with user's block put in, in the place of the old one or
+ * at the end; 0.1.0's block converted. */
+int sshd_config_apply_block(const char *data, size_t len,
+    const struct sshd_block_settings *s, char **out, size_t *outlen,
+    struct sshd_block_edit *ed, char **cause)
+{
+	struct buf t;
+	size_t at;
+	char *block;
+	int rc;
+
+	if ((rc = cut_user(data, len, s->user, &t, &at, ed, cause)) != 0)
+		return rc;
+	block = sshd_config_block_text(s);
+	put_block(&t, at, block);
+	free(block);
+	*out = buf_take(&t, outlen);
+	return 0;
+}
+
+/* The main file without user's block; 0.1.0's block converted. */
+int sshd_config_remove_block(const char *data, size_t len, const char *user,
+    char **out, size_t *outlen, struct sshd_block_edit *ed, char **cause)
+{
+	struct buf t;
+	size_t at;
+	int rc;
+
+	if ((rc = cut_user(data, len, user, &t, &at, ed, cause)) != 0)
+		return rc;
+	*out = buf_take(&t, outlen);
+	return 0;
+}
+
+/* Say what converting 0.1.0's block did, if anything. */
+void sshd_config_log_conversion(const char *path, const struct sshd_block_edit *ed)
+{
+	if (ed->old_removed == 0)
+		return;
+	if (ed->root_kept)
+		log_info("%s: podpass 0.1.0's global block (password login for every user) "
+		    "is replaced by a block for root alone, as it was written for root; "
+		    "other users need 'podpass enable -u NAME' again", path);
+	else
+		log_info("%s: podpass 0.1.0's global block (password login for every user) "
+		    "is removed; users other than the one of this run need 'podpass "
+		    "enable -u NAME' again", path);
 }
 
 /* The value on a dump line for keyword, or NULL; the line runs to eol. */

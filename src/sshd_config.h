@@ -2,9 +2,9 @@
  * the caller passes in), find effective values, and put the managed block
  * in or out. Memory only: no file or process I/O here.
  *
- * Must never: change a byte of the file outside the managed block, leave
- * two managed blocks, or produce text that sshd would parse differently
- * from what the caller asked for. */
+ * Must never: change a byte of the file outside the user's managed block
+ * (but for converting 0.1.0's global block), leave two blocks for a user,
+ * or write a user name that sshd would read as a pattern. */
 #ifndef PODPASS_SSHD_CONFIG_H
 #define PODPASS_SSHD_CONFIG_H
 
@@ -86,38 +86,79 @@ int sshd_match_pattern(const char *s, const char *pat, size_t patlen);
  * negated one, 0 otherwise. */
 int sshd_match_pattern_list(const char *s, const char *list);
 
-/* The managed block. */
-#define SSHD_BLOCK_BEGIN "# BEGIN podpass managed block: 'podpass disable' removes it"
-#define SSHD_BLOCK_END "# END podpass managed block"
+/* The managed blocks: one per user, a "Match User NAME" section between
+ * marker lines that name the user, appended at the end of the main file:
+ *
+ *   # BEGIN podpass block for NAME: 'podpass disable -u NAME' removes it
+ *   Match User NAME
+ *       PasswordAuthentication yes
+ *       PubkeyAuthentication yes
+ *       AuthenticationMethods password publickey   (publickey,password: --mode both)
+ *       PermitRootLogin yes                        (root only)
+ *   # END podpass block for NAME
+ *
+ * 0.1.0 wrote one global block at the top of the file; it is recognised by
+ * its markers and converted (taken out) by the next apply or remove. */
+#define SSHD_BLOCK_BEGIN_PREFIX "# BEGIN podpass block for "
+#define SSHD_BLOCK_BEGIN_FMT SSHD_BLOCK_BEGIN_PREFIX "%s: 'podpass disable -u %s' removes it"
+#define SSHD_BLOCK_END_PREFIX "# END podpass block for "
+#define SSHD_BLOCK_END_FMT SSHD_BLOCK_END_PREFIX "%s"
+#define SSHD_OLD_BLOCK_BEGIN "# BEGIN podpass managed block: 'podpass disable' removes it"
+#define SSHD_OLD_BLOCK_END "# END podpass managed block"
 
 struct sshd_block_settings {
+	const char *user;	/* whose block; must pass sshd_config_user_check */
 	int permit_root_login;	/* write "PermitRootLogin yes" (only when the user is root) */
 	int require_both;	/* --mode both: "AuthenticationMethods publickey,password" */
 };
 
-/* The block's text, begin and end marker lines included, each line ending
- * in "\n". Malloc'd. */
+/* What an apply or remove did. */
+struct sshd_block_edit {
+	int removed;		/* blocks of the user taken out (apply: replaced) */
+	int old_removed;	/* 0.1.0 global blocks taken out */
+	int old_root;		/* one of them let root in (PermitRootLogin yes) */
+	int old_both;		/* ... with AuthenticationMethods publickey,password */
+	int root_kept;		/* root's own block was written in their place */
+};
+
+/* 0 when sshd reads user literally after "Match User": not empty, no
+ * whitespace or control character, none of * ? ! , " ' \ = #. Else
+ * EX_DATAERR with *cause. */
+int sshd_config_user_check(const char *user, char **cause);
+
+/* The user's block, begin and end marker lines included, each line ending
+ * in "\n". s->user must pass sshd_config_user_check. Malloc'd. */
 char *sshd_config_block_text(const struct sshd_block_settings *s);
 
-/* Find the managed block in a file's text. Returns 1 and the byte range
- * [*start, *end) (from the start of the begin line to just after the end
- * line's line ending), 0 when there is none, or -1 with *cause "line N: ..."
- * when a begin marker has no end marker or an end marker has no begin. */
-int sshd_config_find_block(const char *data, size_t len, size_t *start, size_t *end,
-    char **cause);
+/* Find the first block of user (NULL: 0.1.0's global block) in a file's
+ * text. Returns 1 and the byte range [*start, *end) (from the start of the
+ * begin line to just after the end line's line ending), 0 when there is
+ * none, or -1 with *cause "line N: ..." when the markers do not pair up (a
+ * begin without its end, an end without its begin, another user's end). */
+int sshd_config_find_block(const char *data, size_t len, const char *user,
+    size_t *start, size_t *end, char **cause);
 
-/* New text of the main file: every managed block removed, then block put
- * at byte 0, before everything else. Applying the same block to its own
- * output gives the same bytes. Returns 0 and malloc'd *out (NUL-terminated,
- * *outlen bytes), or EX_CONFIG with *cause. */
-int sshd_config_apply_block(const char *data, size_t len, const char *block,
-    char **out, size_t *outlen, char **cause);
+/* New text of the main file with the block for s: the user's block replaced
+ * where it is (any further one of that user removed), or appended at the
+ * end; other users' blocks and every other byte untouched. 0.1.0's global
+ * block is taken out first and, when it let root in and s->user is not
+ * root, root's block is appended in its place (*ed says so). Applying the
+ * same settings to the output gives the same bytes. Returns 0 and malloc'd
+ * *out (NUL-terminated, *outlen bytes), EX_DATAERR for a user name
+ * sshd_config_user_check refuses, or EX_CONFIG with *cause. */
+int sshd_config_apply_block(const char *data, size_t len,
+    const struct sshd_block_settings *s, char **out, size_t *outlen,
+    struct sshd_block_edit *ed, char **cause);
 
-/* New text with every managed block removed: for a file that had a block put
- * in by sshd_config_apply_block, exactly the bytes it had before. *found is
- * set to the number of blocks removed. Returns 0 or EX_CONFIG with *cause. */
-int sshd_config_remove_block(const char *data, size_t len, char **out, size_t *outlen,
-    int *found, char **cause);
+/* New text without user's blocks: for a file that got the block from
+ * sshd_config_apply_block, exactly the bytes it had before. 0.1.0's block
+ * is converted as in sshd_config_apply_block (root's block kept unless user
+ * is root). Returns 0, EX_DATAERR or EX_CONFIG with *cause. */
+int sshd_config_remove_block(const char *data, size_t len, const char *user,
+    char **out, size_t *outlen, struct sshd_block_edit *ed, char **cause);
+
+/* log_info what converting 0.1.0's block did to the file at path, if anything. */
+void sshd_config_log_conversion(const char *path, const struct sshd_block_edit *ed);
 
 /* Values from "sshd -T" output (lines "keyword value", keyword lower-case).
  * sshd_dump_get: the value of the first line for keyword, malloc'd, or NULL.

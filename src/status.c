@@ -60,7 +60,7 @@ static void check_rp_environment(struct change *c, struct status *st)
 	free(path);
 }
 
-/* The mode to judge by: --mode when given, else the one podpass's block
+/* The mode to judge by: --mode when given, else the one the user's block
  * sets (so that status after "enable --mode both" judges key AND password). */
 static enum auth_mode status_mode(const struct change *c)
 {
@@ -68,7 +68,8 @@ static enum auth_mode status_mode(const struct change *c)
 
 	if (c->o->mode_given)
 		return c->o->mode;
-	if (sshd_config_find_block(c->config.old, c->config.oldlen, &start, &end, NULL) == 1 &&
+	if (sshd_config_find_block(c->config.old, c->config.oldlen, c->o->user, &start, &end,
+	    NULL) == 1 &&
 	    memmem(c->config.old + start, end - start, "publickey,password", 18) != NULL)
 		return MODE_BOTH;
 	return MODE_EITHER;
@@ -93,8 +94,8 @@ static int gather(struct change *c, struct account *a, struct status *st)
 	st->listen = sshd_dump_get_all(c->dump, "listenaddress", &st->nlisten);
 	st->sshd_running = c->listener != 0;
 	st->sshd_pid = (long)c->listener;
-	st->managed_block = sshd_config_find_block(c->config.old, c->config.oldlen, &start,
-	    &end, NULL) == 1;
+	st->managed_block = sshd_config_find_block(c->config.old, c->config.oldlen, a->user,
+	    &start, &end, NULL) == 1;
 	st->connect = change_connect_hint(a->user, c->listen.port);
 	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
 	    status_mode(c), c->dump, &c->parsed, c->running.extra, c->running.nextra,

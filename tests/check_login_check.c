@@ -127,17 +127,24 @@ static void lc_refused_at(struct lc *t, int line, ...)
 #define CAUSE_LACKS(t, s) ck_assert_msg(strstr((t)->cause, (s)) == NULL, \
 	"cause '%s' mentions '%s'", (t)->cause, (s))
 
-/* What podpass's managed block leaves in effect. */
+/* A config with podpass's managed blocks for root and alice at the end. */
 static const char podpass_conf[] =
-    SSHD_BLOCK_BEGIN "\n"
-    "PasswordAuthentication yes\n"
-    "PubkeyAuthentication yes\n"
-    "AuthenticationMethods any\n"
-    "PermitRootLogin yes\n"
-    SSHD_BLOCK_END "\n"
     "Include /etc/ssh/sshd_config.d/*.conf\n"
     "KbdInteractiveAuthentication no\n"
-    "UsePAM yes\n";
+    "UsePAM yes\n"
+    SSHD_BLOCK_BEGIN_PREFIX "root: 'podpass disable -u root' removes it\n"
+    "Match User root\n"
+    "    PasswordAuthentication yes\n"
+    "    PubkeyAuthentication yes\n"
+    "    AuthenticationMethods password publickey\n"
+    "    PermitRootLogin yes\n"
+    SSHD_BLOCK_END_PREFIX "root\n"
+    SSHD_BLOCK_BEGIN_PREFIX "alice: 'podpass disable -u alice' removes it\n"
+    "Match User alice\n"
+    "    PasswordAuthentication yes\n"
+    "    PubkeyAuthentication yes\n"
+    "    AuthenticationMethods password publickey\n"
+    SSHD_BLOCK_END_PREFIX "alice\n";
 
 START_TEST(test_all_good)
 {
@@ -470,6 +477,42 @@ START_TEST(test_methods_in_match)
 	    DUMP("yes", "yes", "yes", "publickey", ""));
 	LC_REFUSED(&t, DROPIN ":2: 'AuthenticationMethods publickey' inside "
 	    "'Match User root Address 192.0.2.0/24' (" DROPIN ":1)");
+	lc_free(&t);
+}
+END_TEST
+
+/* An earlier Match that refuses is named, never podpass's own blocks at the
+ * end (whose values let the login through). */
+START_TEST(test_blame_skips_podpass_blocks)
+{
+	static const struct test_mem_file files[] = {
+		{ DROPIN, "Match User alice,root\n"
+		    "    AuthenticationMethods publickey\n"
+		    "    PasswordAuthentication no\n"
+		    "    PermitRootLogin prohibit-password\n" },
+	};
+	struct lc t;
+
+	lc_init(&t, podpass_conf, files, 1, DUMP("no", "prohibit-password", "yes",
+	    "publickey", ""));
+	LC_REFUSED(&t, DROPIN ":3: 'PasswordAuthentication no' inside 'Match User "
+	    "alice,root' (" DROPIN ":1)");
+	CAUSE_LACKS(&t, MAIN ":");
+	lc_free(&t);
+	lc_init(&t, podpass_conf, files, 1, DUMP("yes", "prohibit-password", "yes",
+	    "publickey", ""));
+	LC_REFUSED(&t, DROPIN ":4: 'PermitRootLogin prohibit-password'");
+	CAUSE_LACKS(&t, MAIN ":");
+	lc_free(&t);
+	lc_init(&t, podpass_conf, files, 1, DUMP("yes", "yes", "yes", "publickey", ""));
+	lc_user(&t, "alice", 1000, alice_groups, 2);
+	LC_REFUSED(&t, DROPIN ":2: 'AuthenticationMethods publickey'");
+	CAUSE_LACKS(&t, MAIN ":");
+	lc_free(&t);
+	/* Refused by something outside the files (sshd's -o): the blocks are not named. */
+	lc_init(&t, podpass_conf, NULL, 0, DUMP("yes", "yes", "yes", "publickey", ""));
+	LC_REFUSED(&t, "AuthenticationMethods leaves no way in by password");
+	CAUSE_LACKS(&t, MAIN ":");
 	lc_free(&t);
 }
 END_TEST
@@ -967,6 +1010,7 @@ Suite *login_check_suite(void)
 	tcase_add_test(tc, test_methods_two_lists);
 	tcase_add_test(tc, test_methods_any_or_missing);
 	tcase_add_test(tc, test_methods_in_match);
+	tcase_add_test(tc, test_blame_skips_podpass_blocks);
 	tcase_add_test(tc, test_mode_both_pubkey_off);
 	tcase_add_test(tc, test_first_failure_wins);
 	suite_add_tcase(s, tc);

@@ -678,10 +678,19 @@ START_TEST(test_pattern_list_too_long)
 }
 END_TEST
 
+/* The 0.1.0 global block as 0.1.0 wrote it for root (--mode either). */
+#define OLD_ROOT_BLOCK SSHD_OLD_BLOCK_BEGIN "\nPasswordAuthentication yes\n" \
+	"PubkeyAuthentication yes\nAuthenticationMethods any\nPermitRootLogin yes\n" \
+	SSHD_OLD_BLOCK_END "\n"
+
+/* The begin and end lines of a user's block, newline included. */
+#define BEGIN_OF(u) SSHD_BLOCK_BEGIN_PREFIX u ": 'podpass disable -u " u "' removes it\n"
+#define END_OF(u) SSHD_BLOCK_END_PREFIX u "\n"
+
 /* The block for the given settings. */
-static char *block_for(int root, int both)
+static char *block_for(const char *user, int root, int both)
 {
-	struct sshd_block_settings s = { root, both };
+	struct sshd_block_settings s = { user, root, both };
 
 	return sshd_config_block_text(&s);
 }
@@ -690,19 +699,16 @@ START_TEST(test_block_text)
 {
 	char *b;
 
-	b = block_for(0, 0);
-	ck_assert_str_eq(b, SSHD_BLOCK_BEGIN "\n"
-	    "PasswordAuthentication yes\nPubkeyAuthentication yes\n"
-	    "AuthenticationMethods any\n" SSHD_BLOCK_END "\n");
+	b = block_for("alice", 0, 0);
+	ck_assert_str_eq(b, BEGIN_OF("alice") "Match User alice\n"
+	    "    PasswordAuthentication yes\n    PubkeyAuthentication yes\n"
+	    "    AuthenticationMethods password publickey\n" END_OF("alice"));
 	free(b);
-	b = block_for(1, 1);
-	ck_assert_str_eq(b, SSHD_BLOCK_BEGIN "\n"
-	    "PasswordAuthentication yes\nPubkeyAuthentication yes\n"
-	    "AuthenticationMethods publickey,password\nPermitRootLogin yes\n"
-	    SSHD_BLOCK_END "\n");
-	free(b);
-	b = block_for(1, 0);
-	ck_assert_ptr_nonnull(strstr(b, "\nAuthenticationMethods any\nPermitRootLogin yes\n"));
+	b = block_for("root", 1, 1);
+	ck_assert_str_eq(b, BEGIN_OF("root") "Match User root\n"
+	    "    PasswordAuthentication yes\n    PubkeyAuthentication yes\n"
+	    "    AuthenticationMethods publickey,password\n    PermitRootLogin yes\n"
+	    END_OF("root"));
 	free(b);
 }
 END_TEST
@@ -711,21 +717,24 @@ START_TEST(test_block_parses_as_intended)
 {
 	struct test_mem_fs fs = { 0 };
 	struct sshd_config cfg;
-	char *b = block_for(1, 1);
+	char *b = block_for("root", 1, 1);
 
 	parse_ok(&fs, b, &cfg);
-	ck_assert_uint_eq(cfg.n, 4);
-	CHECK_DIR(&cfg.directives[0], MAIN, 2, "passwordauthentication", -1, "yes", NULL);
-	CHECK_DIR(&cfg.directives[1], MAIN, 3, "pubkeyauthentication", -1, "yes", NULL);
-	CHECK_DIR(&cfg.directives[2], MAIN, 4, "authenticationmethods", -1,
+	ck_assert_uint_eq(cfg.n, 5);
+	CHECK_DIR(&cfg.directives[0], MAIN, 2, "match", -1, "User", "root", NULL);
+	CHECK_DIR(&cfg.directives[1], MAIN, 3, "passwordauthentication", 0, "yes", NULL);
+	CHECK_DIR(&cfg.directives[2], MAIN, 4, "pubkeyauthentication", 0, "yes", NULL);
+	CHECK_DIR(&cfg.directives[3], MAIN, 5, "authenticationmethods", 0,
 	    "publickey,password", NULL);
-	CHECK_DIR(&cfg.directives[3], MAIN, 5, "permitrootlogin", -1, "yes", NULL);
+	CHECK_DIR(&cfg.directives[4], MAIN, 6, "permitrootlogin", 0, "yes", NULL);
+	ck_assert_int_eq(sshd_config_match_may_apply(&cfg.directives[0], "root", NULL, 0), 1);
+	ck_assert_int_eq(sshd_config_match_may_apply(&cfg.directives[0], "rootx", NULL, 0), 0);
 	sshd_config_free(&cfg);
 	free(b);
 }
 END_TEST
 
-/* The files the block must go in front of and come out of byte for byte. */
+/* The files blocks must go into and come out of byte for byte. */
 static const struct {
 	const char *text;
 	size_t len;
@@ -737,143 +746,282 @@ static const struct {
 	F("Port 22\n"),
 	F("Port 22\r\nPasswordAuthentication no\r\n"),
 	F("Port 22\r\nPasswordAuthentication no"),
+	F("Port 22\r"),
 	F("# comment first\n#PasswordAuthentication yes\nUsePAM yes\n"),
 	F("Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n"),
 	F("Match User x\n\tPasswordAuthentication no\n"),
+	F("Match Address 10.0.0.0/8\n\tPasswordAuthentication no"),
 	F("\n\n  \t\n"),
-	F("# END podpass managed block but not the marker\n"),
-	F(" " SSHD_BLOCK_BEGIN "\n"),
+	F("# END podpass block for alice but not the marker\n"),
+	F("# END podpass block for a*\n# BEGIN podpass block for a b: 'podpass disable -u a b' removes it\n"),
+	F(" " SSHD_OLD_BLOCK_BEGIN "\n"),
+	F("#" SSHD_BLOCK_BEGIN_PREFIX "alice: 'podpass disable -u alice' removes it\n"),
+	F(SSHD_BLOCK_BEGIN_PREFIX "alice: 'podpass disable -u bob' removes it\n"),
 	F("Banner /x\0after a NUL\n"),
 #undef F
 };
 
-/* Apply block to text and return the result (*len bytes). */
-static char *apply_ok(const char *text, size_t len, const char *block, size_t *outlen)
+/* Apply s to text and return the result (*outlen bytes); *ed what it did. */
+static char *apply_ed(const char *text, size_t len, const struct sshd_block_settings *s,
+    size_t *outlen, struct sshd_block_edit *ed)
 {
 	char *out = NULL, *cause = NULL;
 
-	ck_assert_int_eq(sshd_config_apply_block(text, len, block, &out, outlen, &cause), 0);
+	ck_assert_int_eq(sshd_config_apply_block(text, len, s, &out, outlen, ed, &cause), 0);
 	ck_assert_ptr_null(cause);
 	ck_assert_ptr_nonnull(out);
 	ck_assert_int_eq(out[*outlen], '\0');
 	return out;
 }
 
-/* Remove blocks from text, checking how many; returns the result. */
-static char *remove_ok(const char *text, size_t len, int want_found, size_t *outlen)
+/* Apply the block for user to text; returns the result (*outlen bytes). */
+static char *apply_ok(const char *text, size_t len, const char *user, int both,
+    size_t *outlen)
 {
-	char *out = NULL, *cause = NULL;
-	int found = -1;
+	struct sshd_block_settings s = { user, strcmp(user, "root") == 0, both };
+	struct sshd_block_edit ed;
 
-	ck_assert_int_eq(sshd_config_remove_block(text, len, &out, outlen, &found, &cause), 0);
+	return apply_ed(text, len, &s, outlen, &ed);
+}
+
+/* Remove user's blocks from text, checking how many; returns the result. */
+static char *remove_ok(const char *text, size_t len, const char *user, int want_found,
+    size_t *outlen)
+{
+	struct sshd_block_edit ed;
+	char *out = NULL, *cause = NULL;
+
+	ck_assert_int_eq(sshd_config_remove_block(text, len, user, &out, outlen, &ed,
+	    &cause), 0);
 	ck_assert_ptr_null(cause);
-	ck_assert_int_eq(found, want_found);
+	ck_assert_int_eq(ed.removed, want_found);
 	ck_assert_int_eq(out[*outlen], '\0');
 	return out;
+}
+
+/* Removing user's blocks from text must give want (wlen bytes). */
+static void check_removed(const char *text, size_t len, const char *user, int want_found,
+    const char *want, size_t wlen)
+{
+	size_t olen;
+	char *out = remove_ok(text, len, user, want_found, &olen);
+
+	ck_assert_uint_eq(olen, wlen);
+	ck_assert_int_eq(memcmp(out, want, wlen), 0);
+	free(out);
+}
+
+/* out must be text followed by block: after a newline when text lacks one,
+ * block's own final newline left out then. */
+static void check_appended(const char *out, size_t olen, const char *text, size_t len,
+    const char *block)
+{
+	size_t blen = strlen(block);
+	int nl = len > 0 && text[len - 1] != '\n';
+
+	ck_assert_uint_eq(olen, len + blen);
+	ck_assert_int_eq(memcmp(out, text, len), 0);
+	if (nl) {
+		ck_assert_int_eq(out[len], '\n');
+		ck_assert_int_eq(memcmp(out + len + 1, block, blen - 1), 0);
+	} else
+		ck_assert_int_eq(memcmp(out + len, block, blen), 0);
 }
 
 START_TEST(test_block_roundtrip)
 {
 	const char *text = plain_files[_i].text;
-	size_t len = plain_files[_i].len, blen, l1, l2, l3;
-	char *block = block_for(_i % 2, _i % 3 == 0), *once, *twice, *back;
+	size_t len = plain_files[_i].len, l1, l2;
+	const char *user = _i % 2 ? "root" : "alice";
+	char *block = block_for(user, _i % 2, _i % 3 == 0), *once, *twice;
 
-	blen = strlen(block);
-	once = apply_ok(text, len, block, &l1);
-	ck_assert_uint_eq(l1, blen + len);
-	ck_assert_int_eq(memcmp(once, block, blen), 0);
-	ck_assert_int_eq(memcmp(once + blen, text, len), 0);
-	twice = apply_ok(once, l1, block, &l2);
+	once = apply_ok(text, len, user, _i % 3 == 0, &l1);
+	check_appended(once, l1, text, len, block);
+	twice = apply_ok(once, l1, user, _i % 3 == 0, &l2);
 	ck_assert_uint_eq(l2, l1);
 	ck_assert_int_eq(memcmp(twice, once, l1), 0);
-	back = remove_ok(once, l1, 1, &l3);
-	ck_assert_uint_eq(l3, len);
-	ck_assert_int_eq(memcmp(back, text, len), 0);
-	free(back);
-	back = remove_ok(text, len, 0, &l3);
-	ck_assert_uint_eq(l3, len);
-	ck_assert_int_eq(memcmp(back, text, len), 0);
-	free(back);
+	check_removed(once, l1, user, 1, text, len);
+	check_removed(text, len, user, 0, text, len);
 	free(twice);
 	free(once);
 	free(block);
 }
 END_TEST
 
-START_TEST(test_block_replace)
+/* Two users in turn, with and without a final newline, and CRLF: each
+ * removal in either order gives back the earlier bytes. */
+START_TEST(test_block_two_users)
 {
-	char *old = block_for(1, 1), *new = block_for(0, 0), *once, *again, *back;
-	size_t l1, l2, l3;
-	const char *text = "Port 22\nUsePAM yes\n";
+	static const char *const texts[] = { "Port 22\n", "Port 22", "Port 22\r\nUsePAM yes\r\n",
+	    "Port 22\r\nUsePAM yes" };
+	const char *text = texts[_i];
+	size_t len = strlen(text), l1, l2, l3;
+	char *root = block_for("root", 1, 0), *alice = block_for("alice", 0, 1);
+	char *r, *ra, *back;
 
-	once = apply_ok(text, strlen(text), old, &l1);
-	again = apply_ok(once, l1, new, &l2);
-	ck_assert_uint_eq(l2, strlen(new) + strlen(text));
-	ck_assert_int_eq(memcmp(again, new, strlen(new)), 0);
-	ck_assert_str_eq(again + strlen(new), text);
-	ck_assert_ptr_null(strstr(again, "PermitRootLogin"));
-	back = remove_ok(again, l2, 1, &l3);
-	ck_assert_str_eq(back, text);
+	r = apply_ok(text, len, "root", 0, &l1);
+	ra = apply_ok(r, l1, "alice", 1, &l2);
+	check_appended(ra, l2, r, l1, alice);
+	ck_assert_ptr_nonnull(strstr(ra, root + strlen(BEGIN_OF("root"))));
+	/* alice out: root's as it was */
+	check_removed(ra, l2, "alice", 1, r, l1);
+	/* root out first, then alice: the original */
+	back = remove_ok(ra, l2, "root", 1, &l3);
+	ck_assert_ptr_null(strstr(back, "PermitRootLogin"));
+	ck_assert_ptr_nonnull(strstr(back, "Match User alice\n"));
+	check_removed(back, l3, "alice", 1, text, len);
 	free(back);
-	free(again);
-	free(once);
-	free(old);
-	free(new);
+	/* bob has none: nothing changes */
+	check_removed(ra, l2, "bob", 0, ra, l2);
+	free(ra);
+	free(r);
+	free(root);
+	free(alice);
 }
 END_TEST
 
-START_TEST(test_block_in_middle)
+START_TEST(test_block_replace)
 {
-	char *block = block_for(0, 0), *text, *out;
+	char *both = block_for("root", 1, 1), *either = block_for("root", 1, 0);
+	char *r, *ra, *again, *back;
+	size_t l1, l2, l3, l4;
+	const char *text = "Port 22\nUsePAM yes";
+
+	/* root's block, then alice's, then root's again in another mode: in place */
+	r = apply_ok(text, strlen(text), "root", 1, &l1);
+	ra = apply_ok(r, l1, "alice", 0, &l2);
+	again = apply_ok(ra, l2, "root", 0, &l3);
+	ck_assert_uint_eq(l3, l2 - strlen(both) + strlen(either));
+	ck_assert_int_eq(memcmp(again, "Port 22\nUsePAM yes\n", 19), 0);
+	ck_assert_int_eq(memcmp(again + 19, either, strlen(either)), 0);
+	ck_assert_ptr_null(strstr(again, "publickey,password"));
+	back = remove_ok(again, l3, "alice", 1, &l4);
+	free(r);
+	r = apply_ok(text, strlen(text), "root", 0, &l1);
+	ck_assert_uint_eq(l4, l1);
+	ck_assert_int_eq(memcmp(back, r, l1), 0);
+	free(back);
+	free(again);
+	free(ra);
+	free(r);
+	free(both);
+	free(either);
+}
+END_TEST
+
+START_TEST(test_block_crlf_edited)
+{
+	char *text, *out;
 	size_t len, olen, start = 99, end = 99;
 	const char *head = "Port 22\r\n", *tail = "UsePAM yes\r\n";
 
-	/* an old block further down, written with CRLF by some editor */
-	text = xasprintf("%s" SSHD_BLOCK_BEGIN "\r\nPasswordAuthentication yes\r\n"
-	    SSHD_BLOCK_END "\r\n%s", head, tail);
+	/* alice's block further up, turned into CRLF by some editor */
+	text = xasprintf("%s" SSHD_BLOCK_BEGIN_PREFIX "alice: 'podpass disable -u alice' "
+	    "removes it\r\nMatch User alice\r\n PasswordAuthentication yes\r\n"
+	    SSHD_BLOCK_END_PREFIX "alice\r\n%s", head, tail);
 	len = strlen(text);
-	ck_assert_int_eq(sshd_config_find_block(text, len, &start, &end, NULL), 1);
+	ck_assert_int_eq(sshd_config_find_block(text, len, "alice", &start, &end, NULL), 1);
 	ck_assert_uint_eq(start, strlen(head));
 	ck_assert_uint_eq(end, len - strlen(tail));
-	out = apply_ok(text, len, block, &olen);
-	ck_assert_uint_eq(olen, strlen(block) + strlen(head) + strlen(tail));
-	ck_assert_int_eq(strncmp(out, block, strlen(block)), 0);
-	ck_assert_str_eq(out + strlen(block), "Port 22\r\nUsePAM yes\r\n");
-	free(out);
-	out = remove_ok(text, len, 1, &olen);
+	ck_assert_int_eq(sshd_config_find_block(text, len, "root", &start, &end, NULL), 0);
+	out = remove_ok(text, len, "alice", 1, &olen);
 	ck_assert_str_eq(out, "Port 22\r\nUsePAM yes\r\n");
 	free(out);
 	free(text);
-	free(block);
 }
 END_TEST
 
-START_TEST(test_block_two_and_at_eof)
+START_TEST(test_block_duplicates)
 {
-	char *out, *text;
-	size_t olen, start, end;
+	char *out, *text, *alice = block_for("alice", 0, 0);
+	size_t olen;
 
-	/* two blocks, the last one ending the file without a newline */
-	text = xasprintf("A\n" SSHD_BLOCK_BEGIN "\nx\n" SSHD_BLOCK_END "\nB\n"
-	    SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END);
-	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), &start, &end, NULL), 1);
-	ck_assert_uint_eq(start, 2);
-	ck_assert_uint_eq(end, 2 + strlen(SSHD_BLOCK_BEGIN "\nx\n" SSHD_BLOCK_END "\n"));
-	out = remove_ok(text, strlen(text), 2, &olen);
-	ck_assert_str_eq(out, "A\nB\n");
+	/* two blocks for alice, the last one ending the file without a newline:
+	 * the first is replaced, the second goes */
+	text = xasprintf("A\n" BEGIN_OF("alice") "x\n" END_OF("alice") "B\n"
+	    BEGIN_OF("alice") SSHD_BLOCK_END_PREFIX "alice");
+	out = apply_ok(text, strlen(text), "alice", 0, &olen);
+	ck_assert_str_eq(out + 2 + strlen(alice), "B");
+	free(out);
+	out = remove_ok(text, strlen(text), "alice", 2, &olen);
+	ck_assert_str_eq(out, "A\nB");
 	free(out);
 	free(text);
+	free(alice);
+}
+END_TEST
+
+START_TEST(test_old_block_converted)
+{
+	static const char stock[] = "Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n";
+	struct sshd_block_settings alice = { "alice", 0, 0 }, root = { "root", 1, 0 };
+	struct sshd_block_edit ed;
+	char *text = xasprintf(OLD_ROOT_BLOCK "%s", stock), *out, *want, *back, *rb, *ab;
+	size_t olen, blen;
+
+	/* enable -u alice: root's block in the old one's place, then alice's */
+	rb = block_for("root", 1, 0);
+	ab = block_for("alice", 0, 0);
+	out = apply_ed(text, strlen(text), &alice, &olen, &ed);
+	want = xasprintf("%s%s%s", stock, rb, ab);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(ed.old_removed, 1);
+	ck_assert_int_eq(ed.root_kept, 1);
+	ck_assert_int_eq(ed.removed, 0);
+	free(out);
+	free(want);
+	/* enable for root: its own new block only */
+	out = apply_ed(text, strlen(text), &root, &olen, &ed);
+	want = xasprintf("%s%s", stock, rb);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(ed.root_kept, 0);
+	free(out);
+	free(want);
+	/* disable -u alice keeps root's access; disable -u root does not */
+	back = remove_ok(text, strlen(text), "alice", 0, &blen);
+	want = xasprintf("%s%s", stock, rb);
+	ck_assert_str_eq(back, want);
+	free(back);
+	free(want);
+	back = remove_ok(text, strlen(text), "root", 0, &blen);
+	ck_assert_str_eq(back, stock);
+	free(back);
+	free(text);
+	/* an old block written for a user (no PermitRootLogin): just removed */
+	text = xasprintf(SSHD_OLD_BLOCK_BEGIN "\nPasswordAuthentication yes\n"
+	    "AuthenticationMethods publickey,password\n" SSHD_OLD_BLOCK_END "\n%s", stock);
+	back = remove_ok(text, strlen(text), "alice", 0, &blen);
+	ck_assert_str_eq(back, stock);
+	free(back);
+	free(text);
+	/* for root with --mode both: root's block keeps the mode */
+	text = xasprintf(SSHD_OLD_BLOCK_BEGIN "\nPasswordAuthentication yes\n"
+	    "AuthenticationMethods publickey,password\nPermitRootLogin yes\n"
+	    SSHD_OLD_BLOCK_END "\n%s", stock);
+	back = remove_ok(text, strlen(text), "alice", 0, &blen);
+	free(rb);
+	rb = block_for("root", 1, 1);
+	want = xasprintf("%s%s", stock, rb);
+	ck_assert_str_eq(back, want);
+	free(want);
+	free(back);
+	free(text);
+	free(rb);
+	free(ab);
 }
 END_TEST
 
 START_TEST(test_find_block_none)
 {
 	size_t start = 7, end = 7;
-	const char *text = "# " SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_BEGIN " x\n"
-	    "\t" SSHD_BLOCK_END "\n";
+	const char *text = "# " SSHD_OLD_BLOCK_BEGIN "\n" SSHD_OLD_BLOCK_BEGIN " x\n"
+	    "\t" SSHD_OLD_BLOCK_END "\n" "x" BEGIN_OF("alice");
 
-	ck_assert_int_eq(sshd_config_find_block("", 0, &start, &end, NULL), 0);
-	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), &start, &end, NULL), 0);
+	ck_assert_int_eq(sshd_config_find_block("", 0, "root", &start, &end, NULL), 0);
+	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), NULL, &start, &end,
+	    NULL), 0);
+	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), "alice", &start, &end,
+	    NULL), 0);
 	ck_assert_uint_eq(start, 7);
 	ck_assert_uint_eq(end, 7);
 }
@@ -882,62 +1030,79 @@ END_TEST
 /* Markers out of order: find, apply and remove all refuse with want. */
 static void check_unbalanced(const char *text, const char *want)
 {
-	char *cause = NULL, *out = NULL, *block = block_for(0, 0);
+	struct sshd_block_settings s = { "alice", 0, 0 };
+	struct sshd_block_edit ed;
+	char *cause = NULL, *out = NULL;
 	size_t start, end, olen;
-	int found = -1;
 
-	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), &start, &end, &cause), -1);
+	ck_assert_int_eq(sshd_config_find_block(text, strlen(text), "alice", &start, &end,
+	    &cause), -1);
 	ck_assert_str_eq(cause, want);
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(sshd_config_apply_block(text, strlen(text), block, &out, &olen,
+	ck_assert_int_eq(sshd_config_apply_block(text, strlen(text), &s, &out, &olen, &ed,
 	    &cause), EX_CONFIG);
 	ck_assert_str_eq(cause, want);
 	ck_assert_ptr_null(out);
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(sshd_config_remove_block(text, strlen(text), &out, &olen, &found,
-	    &cause), EX_CONFIG);
+	ck_assert_int_eq(sshd_config_remove_block(text, strlen(text), "alice", &out, &olen,
+	    &ed, &cause), EX_CONFIG);
 	ck_assert_str_eq(cause, want);
 	ck_assert_ptr_null(out);
 	free(cause);
-	free(block);
 }
 
 START_TEST(test_find_block_errors)
 {
-	check_unbalanced("Port 22\n" SSHD_BLOCK_BEGIN "\nPasswordAuthentication yes\n",
+	check_unbalanced("Port 22\n" SSHD_OLD_BLOCK_BEGIN "\nPasswordAuthentication yes\n",
 	    "line 2: begin marker without end marker");
-	check_unbalanced("Port 22\n\n" SSHD_BLOCK_END "\r\n",
+	check_unbalanced("Port 22\n\n" SSHD_OLD_BLOCK_END "\r\n",
 	    "line 3: end marker without begin marker");
-	check_unbalanced(SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END "\n" SSHD_BLOCK_END "\n",
+	check_unbalanced(BEGIN_OF("bob") END_OF("bob") END_OF("bob"),
 	    "line 3: end marker without begin marker");
-	check_unbalanced(SSHD_BLOCK_BEGIN "\nX\n" SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END "\n",
+	check_unbalanced(BEGIN_OF("bob") "X\n" BEGIN_OF("alice") END_OF("alice"),
 	    "line 3: begin marker inside the managed block begun at line 1");
+	check_unbalanced(BEGIN_OF("bob") "X\n" END_OF("alice"),
+	    "line 3: end marker of alice inside the block of bob begun at line 1");
+	check_unbalanced(SSHD_OLD_BLOCK_BEGIN "\n" END_OF("alice"),
+	    "line 2: end marker of alice inside the block of (0.1.0, every user) "
+	    "begun at line 1");
 }
 END_TEST
 
-START_TEST(test_apply_bad_block)
+START_TEST(test_user_names_refused)
 {
-	char *out = NULL, *cause = NULL;
-	size_t olen;
-	const char *bad[] = {
-		"",
-		"PasswordAuthentication yes\n",
-		SSHD_BLOCK_BEGIN "\nPasswordAuthentication yes\n" SSHD_BLOCK_END,
-		SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END "\nPort 1\n",
-		SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END "\n" SSHD_BLOCK_BEGIN "\n" SSHD_BLOCK_END "\n",
+	static const char *const bad[] = {
+		"", "ali*", "a?", "!alice", "alice,bob", "al ice", "al\tice", "al\"ice",
+		"al'ice", "al\\ice", "a=b", "a#b", "a\x7f", "a\nb",
 	};
-	size_t i;
+	struct sshd_block_settings s = { NULL, 0, 0 };
+	struct sshd_block_edit ed;
+	char *cause = NULL, *out = NULL;
+	size_t i, olen;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(sshd_config_apply_block("Port 22\n", 8, bad[i], &out,
-		    &olen, &cause), EX_SOFTWARE);
+		s.user = bad[i];
+		ck_assert_int_eq(sshd_config_user_check(bad[i], &cause), EX_DATAERR);
+		ck_assert_ptr_nonnull(cause);
+		free(cause);
+		cause = NULL;
+		ck_assert_int_eq(sshd_config_apply_block("Port 22\n", 8, &s, &out, &olen,
+		    &ed, &cause), EX_DATAERR);
 		ck_assert_ptr_null(out);
-		ck_assert_str_eq(cause, "the managed block text is malformed");
+		free(cause);
+		cause = NULL;
+		ck_assert_int_eq(sshd_config_remove_block("Port 22\n", 8, bad[i], &out,
+		    &olen, &ed, &cause), EX_DATAERR);
+		ck_assert_ptr_null(out);
 		free(cause);
 		cause = NULL;
 	}
+	ck_assert_int_eq(sshd_config_user_check("a*", &cause), EX_DATAERR);
+	ck_assert_ptr_nonnull(strstr(cause, "'*'"));
+	free(cause);
+	ck_assert_int_eq(sshd_config_user_check("user.name-1_x@corp$", NULL), 0);
 }
 END_TEST
 
@@ -948,31 +1113,30 @@ START_TEST(test_block_golden_debian)
 	};
 	struct test_mem_fs fs = { tree, 1, { NULL, 0, 0 }, NULL };
 	struct sshd_config cfg;
-	char *orig, *want, *got, *back, *block = block_for(1, 0);
-	size_t olen, wlen, glen, blen;
+	const struct sshd_directive *d;
+	char *orig, *want, *got;
+	size_t olen, wlen, glen, iter = 0;
 
 	orig = test_read(FIXTURES "/debian_sshd_config", &olen);
 	want = test_read(FIXTURES "/debian_sshd_config.enabled", &wlen);
-	got = apply_ok(orig, olen, block, &glen);
+	got = apply_ok(orig, olen, "root", 0, &glen);
 	ck_assert_uint_eq(glen, wlen);
 	ck_assert_int_eq(memcmp(got, want, wlen), 0);
-	/* with the block on top, its values come before the drop-in's */
+	/* the drop-in's global value stays first; the block's is in a Match for root */
 	parse_ok(&fs, got, &cfg);
-	CHECK_DIR(sshd_config_first_global(&cfg, "passwordauthentication"), MAIN, 2,
-	    "passwordauthentication", -1, "yes", NULL);
-	CHECK_DIR(sshd_config_first_global(&cfg, "permitrootlogin"), MAIN, 5,
-	    "permitrootlogin", -1, "yes", NULL);
-	CHECK_DIR(sshd_config_first_global(&cfg, "include"), MAIN, 13,
-	    "include", -1, "/etc/ssh/sshd_config.d/*.conf", NULL);
+	CHECK_DIR(sshd_config_first_global(&cfg, "passwordauthentication"),
+	    "/etc/ssh/sshd_config.d/50-cloud-init.conf", 1, "passwordauthentication", -1,
+	    "no", NULL);
+	d = sshd_config_next_in_match(&cfg, "passwordauthentication", &iter);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->args[0], "yes");
+	ck_assert_str_eq(cfg.directives[d->match].args[1], "root");
+	ck_assert_ptr_null(sshd_config_first_global(&cfg, "permitrootlogin"));
 	sshd_config_free(&cfg);
-	back = remove_ok(want, wlen, 1, &blen);
-	ck_assert_uint_eq(blen, olen);
-	ck_assert_int_eq(memcmp(back, orig, olen), 0);
-	free(back);
+	check_removed(want, wlen, "root", 1, orig, olen);
 	free(got);
 	free(want);
 	free(orig);
-	free(block);
 	buf_free(&fs.asked);
 }
 END_TEST
@@ -1105,12 +1269,14 @@ Suite *sshd_config_suite(void)
 	tcase_add_test(tc, test_block_parses_as_intended);
 	tcase_add_loop_test(tc, test_block_roundtrip, 0,
 	    (int)(sizeof(plain_files) / sizeof(plain_files[0])));
+	tcase_add_loop_test(tc, test_block_two_users, 0, 4);
 	tcase_add_test(tc, test_block_replace);
-	tcase_add_test(tc, test_block_in_middle);
-	tcase_add_test(tc, test_block_two_and_at_eof);
+	tcase_add_test(tc, test_block_crlf_edited);
+	tcase_add_test(tc, test_block_duplicates);
+	tcase_add_test(tc, test_old_block_converted);
 	tcase_add_test(tc, test_find_block_none);
 	tcase_add_test(tc, test_find_block_errors);
-	tcase_add_test(tc, test_apply_bad_block);
+	tcase_add_test(tc, test_user_names_refused);
 	tcase_add_test(tc, test_block_golden_debian);
 	suite_add_tcase(s, tc);
 

@@ -10,7 +10,7 @@
 #           and CMD as documented
 #   Dockerfile: root without a password, no managed block
 #   Dockerfile.baked (the secret: a hash of a test password): root's hash is the secret's,
-#           the block at the top of sshd_config; the plaintext password in no file of the
+#           root's block at the end of sshd_config; the plaintext password in no file of the
 #           image, and the hash in none but /etc/shadow
 #   Dockerfile.baked without --secret: the build fails, naming the secret
 # Then runs the images as containers: docker-run.sh's cases (real logins in private
@@ -91,7 +91,7 @@ root_hash() { awk -F: '$1 == "root" { print $2 }' "$1/rootfs/etc/shadow"; }
 build at-start Dockerfile
 check_common "$tmp/at-start"
 [ "$(root_hash "$tmp/at-start")" = '*' ] || fail "Dockerfile: root has a password in the image"
-! grep -qF 'BEGIN podpass managed block' "$tmp/at-start/rootfs/etc/ssh/sshd_config" ||
+! grep -qF '# BEGIN podpass block for ' "$tmp/at-start/rootfs/etc/ssh/sshd_config" ||
     fail "Dockerfile: the image has a managed block"
 echo "    Dockerfile: root has no password, sshd_config no managed block"
 
@@ -105,12 +105,12 @@ chmod 0600 "$tmp/podpass.hash"
 build baked Dockerfile.baked --secret "id=podpass_hash,src=$tmp/podpass.hash"
 check_common "$tmp/baked"
 [ "$(root_hash "$tmp/baked")" = "$hash" ] || fail "Dockerfile.baked: root's hash is not the secret's"
-first=$(grep -vE '^[[:space:]]*(#.*)?$' "$tmp/baked/rootfs/etc/ssh/sshd_config" | head -n 1)
-if [ "$(head -n 1 "$tmp/baked/rootfs/etc/ssh/sshd_config")" != "# BEGIN podpass managed block: 'podpass disable' removes it" ] ||
-    [ "$first" != "PasswordAuthentication yes" ]; then
-    fail "Dockerfile.baked: sshd_config does not start with the managed block"
+last=$(tail -n 7 "$tmp/baked/rootfs/etc/ssh/sshd_config")
+if [ "$(printf '%s\n' "$last" | head -n 2)" != "# BEGIN podpass block for root: 'podpass disable -u root' removes it
+Match User root" ] || [ "$(printf '%s\n' "$last" | tail -n 1)" != "# END podpass block for root" ]; then
+    fail "Dockerfile.baked: sshd_config does not end with root's managed block"
 fi
-echo "    Dockerfile.baked: root's hash is the secret's; the managed block heads sshd_config"
+echo "    Dockerfile.baked: root's hash is the secret's; root's managed block ends sshd_config"
 hits=$(grep -rlsaF -D skip -f "$tmp/pw.pattern" -- "$tmp/baked/rootfs" || true)
 [ -z "$hits" ] || fail "Dockerfile.baked: the plaintext password is in the image: $hits"
 hits=$(grep -rlsaF -D skip -f "$tmp/podpass.hash" -- "$tmp/baked/rootfs" | sed -e "s|^$tmp/baked/rootfs||" || true)

@@ -35,7 +35,7 @@ pw=$(printf '%s\n' "$pw" | head -n 1)
 echo "    The generated password (stdout, alone on its line) is: $pw"
 echo "    (shown here because this sandbox is thrown away; keep real ones secret)"
 
-say "The managed block at the top of /etc/ssh/sshd_config:"
+say "Root's managed block at the end of /etc/ssh/sshd_config:"
 sed -n "/^$E2E_BEGIN_MARK\$/,/^$E2E_END_MARK\$/p" "$E2E_SSHD_CONFIG" | show
 echo "    Everything below it is the file exactly as it was; 'podpass disable' removes the block."
 

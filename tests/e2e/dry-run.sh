@@ -20,10 +20,11 @@ assert_no_sshd
 
 block=(
     "$E2E_BEGIN_MARK"
-    'PasswordAuthentication yes'
-    'PubkeyAuthentication yes'
-    'AuthenticationMethods any'
-    'PermitRootLogin yes'
+    'Match User root'
+    '    PasswordAuthentication yes'
+    '    PubkeyAuthentication yes'
+    '    AuthenticationMethods password publickey'
+    '    PermitRootLogin yes'
     "$E2E_END_MARK"
 )
 

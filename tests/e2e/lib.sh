@@ -26,8 +26,20 @@ set -eu
 set -o pipefail
 set -E
 
-E2E_BEGIN_MARK="# BEGIN podpass managed block: 'podpass disable' removes it"
-E2E_END_MARK="# END podpass managed block"
+# podpass's managed block for a user: a "Match User NAME" section between these marks.
+e2e_begin_mark() { # USER
+    printf "# BEGIN podpass block for %s: 'podpass disable -u %s' removes it" "$1" "$1"
+}
+e2e_end_mark() { # USER
+    printf '# END podpass block for %s' "$1"
+}
+# shellcheck disable=SC2034 # root's marks, for the scenarios
+E2E_BEGIN_MARK=$(e2e_begin_mark root)
+# shellcheck disable=SC2034
+E2E_END_MARK=$(e2e_end_mark root)
+# The global block podpass 0.1.0 wrote at the top of the file (converted by later runs).
+E2E_OLD_BEGIN_MARK="# BEGIN podpass managed block: 'podpass disable' removes it"
+E2E_OLD_END_MARK="# END podpass managed block"
 E2E_SSHD=/usr/sbin/sshd
 E2E_SSHD_LOG=/run/sshd-e2e.log
 E2E_SSHD_CONFIG=/etc/ssh/sshd_config
@@ -491,10 +503,11 @@ login_key_and_password_fails() { # USER PASSWORD
     echo "    key+password login as $1: refused, as it should be"
 }
 
-# block_lines: the lines between the managed block's BEGIN and END marks.
+# block_lines [USER]: the lines between the BEGIN and END marks of USER's block (root's
+# by default), leading blanks removed ("Match User USER", "PasswordAuthentication yes", ...).
 block_lines() {
-    awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" \
-        '$0 == e { inb = 0 } inb { print } $0 == b { inb = 1 }' "$E2E_SSHD_CONFIG"
+    awk -v b="$(e2e_begin_mark "${1:-root}")" -v e="$(e2e_end_mark "${1:-root}")" \
+        '$0 == e { inb = 0 } inb { sub(/^[ \t]+/, ""); print } $0 == b { inb = 1 }' "$E2E_SSHD_CONFIG"
 }
 
 login_key_fails() { # USER
@@ -561,42 +574,50 @@ e2e_paths() { # path names from a state listing
     awk '$1 == "name" { print "/etc/" $2; next } { print $NF }'
 }
 
+# The lines outside every podpass block (a user's or 0.1.0's), and, in after_first, the
+# non-block lines that come after the first block.
 # shellcheck disable=SC2016 # awk code
 e2e_outside_awk='
-    $0 == b { skip = 1; next }
-    $0 == e { skip = 0; after = 1; next }
-    after == 1 { after = 0; if (lenient && $0 == "") next }
-    !skip { print }'
+    function is_begin(l) { return index(l, "# BEGIN podpass block for ") == 1 || l == ob }
+    function is_end(l) { return index(l, "# END podpass block for ") == 1 || l == oe }
+    is_begin($0) { skip = 1; seen = 1; next }
+    is_end($0) { skip = 0; next }
+    !skip && seen && after_first { print }
+    !skip && !after_first { print }'
 
-# The managed block: exactly one, first thing in the file but for comments and blank
-# lines, and the file outside it equal to ORIGINAL byte for byte (one blank line after
-# the END mark is tolerated).
-assert_block() { # [ORIGINAL]
-    local cfg=$E2E_SSHD_CONFIG nb ne first
-    nb=$(grep -cxF -- "$E2E_BEGIN_MARK" "$cfg" || true)
-    ne=$(grep -cxF -- "$E2E_END_MARK" "$cfg" || true)
+# outside_blocks FILE: FILE without any podpass block (see e2e_outside_awk).
+outside_blocks() {
+    awk -v ob="$E2E_OLD_BEGIN_MARK" -v oe="$E2E_OLD_END_MARK" -v after_first=0 \
+        "$e2e_outside_awk" "$1"
+}
+
+# assert_block [ORIGINAL] [USER]: USER's block (root's by default) is there exactly once,
+# a "Match User USER" section at the end of the file (only podpass blocks after its
+# start), and the file outside every podpass block equals ORIGINAL byte for byte.
+assert_block() {
+    local cfg=$E2E_SSHD_CONFIG user=${2:-root} nb ne b e
+    b=$(e2e_begin_mark "$user")
+    e=$(e2e_end_mark "$user")
+    nb=$(grep -cxF -- "$b" "$cfg" || true)
+    ne=$(grep -cxF -- "$e" "$cfg" || true)
     if [ "$nb" != 1 ] || [ "$ne" != 1 ]; then
-        fail "expected exactly one managed block in $cfg, found $nb BEGIN and $ne END lines"
+        fail "expected exactly one managed block for $user in $cfg, found $nb BEGIN and $ne END lines"
     fi
-    first=$(grep -nvE '^[[:space:]]*(#.*)?$' "$cfg" | head -n 1 | cut -d: -f1)
-    [ "$(grep -nxF -- "$E2E_BEGIN_MARK" "$cfg" | cut -d: -f1)" -lt "$first" ] ||
-        fail "the managed block is not at the top of $cfg (a setting comes before it)"
+    [ "$(block_lines "$user" | head -n 1)" = "Match User $user" ] ||
+        fail "the block for $user does not start with 'Match User $user'"
+    if awk -v ob="$E2E_OLD_BEGIN_MARK" -v oe="$E2E_OLD_END_MARK" -v after_first=1 \
+        "$e2e_outside_awk" "$cfg" | grep -q .; then
+        fail "the podpass blocks are not at the end of $cfg (a line outside them follows)"
+    fi
     if [ -n "${1:-}" ]; then
-        # strict: the lines outside the block; lenient: also without one blank line
-        # right after the END mark (a separator podpass may add)
-        awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" -v lenient=0 "$e2e_outside_awk" \
-            "$cfg" >"$WORK/outside"
-        awk -v b="$E2E_BEGIN_MARK" -v e="$E2E_END_MARK" -v lenient=1 "$e2e_outside_awk" \
-            "$cfg" >"$WORK/outside.lenient"
+        outside_blocks "$cfg" >"$WORK/outside"
         # awk ends the last line with a newline the original may lack
-        if ! cmp -s "$WORK/outside" "$1" && ! cmp -s "$WORK/outside.lenient" "$1" &&
-            ! cmp -s "$WORK/outside" <(cat "$1"; echo) &&
-            ! cmp -s "$WORK/outside.lenient" <(cat "$1"; echo); then
+        if ! cmp -s "$WORK/outside" "$1" && ! cmp -s "$WORK/outside" <(cat "$1"; echo); then
             diff -u "$1" "$WORK/outside" | head -n 30 | sed -e 's/^/      /' >&2 || true
-            fail "$cfg outside the managed block differs from the original (diff above)"
+            fail "$cfg outside the managed blocks differs from the original (diff above)"
         fi
     fi
-    echo "    one managed block at the top of $cfg"
+    echo "    one managed block for $user at the end of $cfg"
 }
 
 # A crypt(5) sha512 hash of a password, without putting the password in argv.

@@ -45,7 +45,8 @@ login_key_and_password root "$pw"
 
 step "back to --mode either: the key alone is enough again"
 podpass_ok enable --mode either --password-stdin <<<"$pw"
-block_lines | grep -qx 'AuthenticationMethods any' || fail "the block has no 'AuthenticationMethods any' line"
+block_lines | grep -qx 'AuthenticationMethods password publickey' ||
+    fail "the block has no 'AuthenticationMethods password publickey' line"
 assert_sshd_serving "$pid"
 login_key root
 login_password root "$pw"

@@ -30,8 +30,8 @@ root_entry=$(grep '^root:' /etc/shadow)
 
 step "enable -u alice"
 podpass_ok enable -u alice --password-stdin <<<"$pw"
-assert_block "$WORK/sshd_config.orig"
-block_lines >"$WORK/block"
+assert_block "$WORK/sshd_config.orig" alice
+block_lines alice >"$WORK/block"
 if grep -qi 'PermitRootLogin' "$WORK/block"; then
     fail "the block for alice has a PermitRootLogin line: $(grep -i PermitRootLogin "$WORK/block")"
 fi

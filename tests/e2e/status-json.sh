@@ -3,8 +3,9 @@
 # without a password, stock config, sshd not running): no password, no block, no sshd,
 # no password login. After enable: password set, password authentication on,
 # PermitRootLogin yes, block present, sshd running with the listener's pid, password
-# login possible. Never a hash in the output; status changes nothing. The human form
-# names the user and says the block is "present".
+# login possible; for alice, who has no block of her own, the block is absent. Never a
+# hash in the output; status changes nothing. The human form names the user and says the
+# block is "present".
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
@@ -12,6 +13,8 @@ command -v python3 >/dev/null 2>&1 || fail "required tool missing: python3 (to p
 
 pw='status-Json-pw-6112'
 make_client_key root
+rmdir /home/alice 2>/dev/null || true # an empty stand-in when the host has one
+useradd -m -s /bin/bash alice
 
 # json_expect KEY=JSONVALUE...: the object in $WORK/last.out has exactly these values
 # (and JSON types: true is not 1); every documented key must be there.
@@ -83,12 +86,18 @@ step "status --json after enable"
 snapshot after
 podpass_ok status --json
 json_expect user='"root"' password_set=true password_authentication=true \
-    pubkey_authentication=true permit_root_login='"yes"' authentication_methods='"any"' \
+    pubkey_authentication=true permit_root_login='"yes"' authentication_methods='"password publickey"' \
     managed_block=true sshd_running=true sshd_pid="$pid" password_login=true \
     blocked_by=null
 no_hash_in_output
 assert_unchanged after
 assert_sshd_serving "$pid"
+
+step "status -u alice --json: root's block is not hers"
+podpass_ok status -u alice --json
+json_expect user='"alice"' managed_block=false password_login=false
+no_hash_in_output
+assert_unchanged after
 
 step "human status"
 podpass_ok status

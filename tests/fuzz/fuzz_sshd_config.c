@@ -6,14 +6,15 @@
  * depth). Besides "no crash, no leak", it aborts when a promise of
  * sshd_config.h breaks:
  *  - apply and remove refuse exactly when find_block reports unpaired
- *    markers, and find_block's range starts with a begin marker;
+ *    markers, and find_block's range starts with the user's begin marker;
  *  - remove(apply(x)) == remove(x), and == x byte for byte when x had no
- *    block; apply(x) is the block followed by remove(x);
- *  - apply is idempotent, and applying another block replaces the first;
- *  - when x parses, apply(x) parses too: the block's directives first, in
- *    the main file before any Include or Match, then exactly the directives
- *    of remove(x), with the same files, lines (shifted by the block) and
- *    Match sections;
+ *    block of the user's and no 0.1.0 block; apply(x) is then x with the
+ *    block appended (on a line of its own);
+ *  - apply is idempotent, applying the same user's other block replaces the
+ *    first, and another user's block comes and goes leaving it alone;
+ *  - when x parses and has no block, apply(x) parses as exactly the
+ *    directives of x, same files, lines and Match sections, then one
+ *    "Match User NAME" section in the main file with the block's settings;
  *  - sshd_match_pattern_list disagrees with fnmatch(3) on a plain pattern
  *    (the first two arguments of each directive, both ways round). */
 #include "config.h"
@@ -200,45 +201,52 @@ static void query_tree(const struct sshd_config *cfg, const char *text, size_t l
 	buf_free(&dump);
 }
 
-/* find_block, and apply/remove refusing exactly when it does. */
-static int check_find(const char *text, size_t len)
+/* find_block for user (NULL: 0.1.0's), and apply/remove refusing exactly
+ * when it does. */
+static int check_find(const char *text, size_t len, const char *user)
 {
 	size_t start = 0, end = 0;
-	char *cause = NULL;
-	int r = sshd_config_find_block(text, len, &start, &end, &cause);
+	char *cause = NULL, *want;
+	int r = sshd_config_find_block(text, len, user, &start, &end, &cause);
 
 	PROPERTY(r == -1 || r == 0 || r == 1);
 	PROPERTY((r == -1) == (cause != NULL));
 	if (r == 1) {
+		want = user != NULL ? xasprintf(SSHD_BLOCK_BEGIN_FMT, user, user) :
+		    xstrdup(SSHD_OLD_BLOCK_BEGIN);
 		PROPERTY(start < end && end <= len);
 		PROPERTY(start == 0 || text[start - 1] == '\n');
 		PROPERTY(end == len || text[end - 1] == '\n');
-		PROPERTY(len - start >= strlen(SSHD_BLOCK_BEGIN) &&
-		    memcmp(text + start, SSHD_BLOCK_BEGIN, strlen(SSHD_BLOCK_BEGIN)) == 0);
+		PROPERTY(len - start >= strlen(want) &&
+		    memcmp(text + start, want, strlen(want)) == 0);
+		free(want);
 	}
 	free(cause);
 	return r;
 }
 
-/* remove_block; NULL when it refused (then *found is -1). */
-static char *remove_blocks(const char *text, size_t len, size_t *outlen, int *found)
+/* remove_block for user; NULL when it refused (then *found is -1). */
+static char *remove_blocks(const char *text, size_t len, const char *user, size_t *outlen,
+    int *found)
 {
+	struct sshd_block_edit ed;
 	char *out = NULL, *cause = NULL;
-	int r = sshd_config_remove_block(text, len, &out, outlen, found, &cause);
+	int r = sshd_config_remove_block(text, len, user, &out, outlen, &ed, &cause);
 
 	PROPERTY((r == 0 && cause == NULL && out != NULL && out[*outlen] == '\0' &&
-	    *found >= 0) || (r == EX_CONFIG && cause != NULL && out == NULL));
+	    ed.removed >= 0) || (r == EX_CONFIG && cause != NULL && out == NULL));
 	free(cause);
-	if (r != 0)
-		*found = -1;
+	*found = r == 0 ? ed.removed : -1;
 	return out;
 }
 
 /* apply_block; NULL when it refused. */
-static char *apply(const char *text, size_t len, const char *block, size_t *outlen)
+static char *apply(const char *text, size_t len, const struct sshd_block_settings *s,
+    size_t *outlen)
 {
+	struct sshd_block_edit ed;
 	char *out = NULL, *cause = NULL;
-	int r = sshd_config_apply_block(text, len, block, &out, outlen, &cause);
+	int r = sshd_config_apply_block(text, len, s, &out, outlen, &ed, &cause);
 
 	PROPERTY((r == 0 && cause == NULL && out != NULL && out[*outlen] == '\0') ||
 	    (r == EX_CONFIG && cause != NULL && out == NULL));
@@ -252,95 +260,113 @@ static int same(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* Number of lines of a block (each ends in '\n'). */
-static int count_lines(const char *s)
+/* Whether out is text with block appended: on a line of its own, without
+ * its final newline when text lacked one. */
+static int appended(const char *out, size_t olen, const char *text, size_t len,
+    const char *block)
 {
-	int n = 0;
+	size_t blen = strlen(block);
 
-	for (; *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
+	if (olen != len + blen || memcmp(out, text, len) != 0)
+		return 0;
+	if (len > 0 && text[len - 1] != '\n')
+		return out[len] == '\n' && memcmp(out + len + 1, block, blen - 1) == 0;
+	return memcmp(out + len, block, blen) == 0;
 }
 
-/* Directive a (from apply's output) is directive b (from the stripped
- * input) moved down by the block: nb directives and blines main-file lines. */
+/* Directive a (from apply's output) is directive b (from the input). */
 static void check_same_directive(const struct sshd_directive *a,
-    const struct sshd_directive *b, size_t nb, int blines)
+    const struct sshd_directive *b)
 {
 	size_t j;
 
 	PROPERTY(strcmp(a->keyword, b->keyword) == 0);
 	PROPERTY(strcmp(a->file, b->file) == 0);
-	PROPERTY(a->line == b->line + (strcmp(b->file, MAIN_PATH) == 0 ? blines : 0));
-	PROPERTY(a->match == (b->match < 0 ? -1 : b->match + (long)nb));
+	PROPERTY(a->line == b->line);
+	PROPERTY(a->match == b->match);
 	PROPERTY(a->nargs == b->nargs);
 	for (j = 0; j < a->nargs; j++)
 		PROPERTY(strcmp(a->args[j], b->args[j]) == 0);
 }
 
-/* apply(x) parses as the block's lines, then exactly what remove(x) parses to. */
-static void check_applied_parse(struct fuzz_ctx *fc, const char *block,
-    const char *applied, size_t alen, const char *stripped, size_t slen)
+/* x + block parses as exactly what x parses to, then one Match User section
+ * for the user in the main file holding the block's settings. */
+static void check_applied_parse(struct fuzz_ctx *fc, const char *user,
+    const char *applied, size_t alen, const char *text, size_t len)
 {
-	struct sshd_config a, s, b;
-	const struct sshd_directive *d;
-	int blines = count_lines(block);
+	struct sshd_config a, s;
+	const struct sshd_directive *m;
 	size_t i;
 
-	PROPERTY(parse(fc, block, strlen(block), &b) == 0);
-	PROPERTY(parse(fc, stripped, slen, &s) == 0);
+	PROPERTY(parse(fc, text, len, &s) == 0);
 	PROPERTY(parse(fc, applied, alen, &a) == 0);
 	check_tree(&a);
-	PROPERTY(a.n == b.n + s.n && a.nfiles == s.nfiles);
-	for (i = 0; i < b.n; i++) {
-		PROPERTY(a.directives[i].match == -1 && a.directives[i].file == a.files[0]);
-		PROPERTY(a.directives[i].line == b.directives[i].line);
-	}
+	PROPERTY(a.n >= s.n + 4 && a.n <= s.n + 5 && a.nfiles == s.nfiles);
 	for (i = 0; i < s.n; i++)
-		check_same_directive(&a.directives[b.n + i], &s.directives[i], b.n, blines);
-	d = sshd_config_first_global(&a, "passwordauthentication");
-	PROPERTY(d != NULL && d->file == a.files[0] && d->line == 2 &&
-	    d->nargs == 1 && strcmp(d->args[0], "yes") == 0);
+		check_same_directive(&a.directives[i], &s.directives[i]);
+	m = &a.directives[s.n];
+	PROPERTY(strcmp(m->keyword, "match") == 0 && m->match == -1 && m->nargs == 2 &&
+	    strcmp(m->args[0], "User") == 0 && strcmp(m->args[1], user) == 0);
+	for (i = s.n + 1; i < a.n; i++)
+		PROPERTY(a.directives[i].match == (long)s.n &&
+		    a.directives[i].file == a.files[0]);
+	PROPERTY(strcmp(a.directives[s.n + 1].keyword, "passwordauthentication") == 0 &&
+	    strcmp(a.directives[s.n + 1].args[0], "yes") == 0);
 	sshd_config_free(&a);
 	sshd_config_free(&s);
-	sshd_config_free(&b);
 }
 
-/* The block-editor properties for one block (and another to replace it). */
+/* The block-editor properties for settings s (and other, the same user's
+ * block in another form, and third, another user's). */
 static void check_blocks(struct fuzz_ctx *fc, const char *text, size_t len,
-    const char *block, const char *other, int parsed)
+    const struct sshd_block_settings *s, const struct sshd_block_settings *other,
+    const struct sshd_block_settings *third, int parsed)
 {
-	size_t blen = strlen(block), l1, l2, l3, l4, slen;
-	char *once, *twice, *back, *stripped, *replaced, *direct;
-	int r = check_find(text, len), found, found2;
+	size_t l1, l2, l3, l4, slen;
+	char *once, *twice, *back, *stripped, *replaced, *direct, *block;
+	int r = check_find(text, len, s->user), old = check_find(text, len, NULL);
+	int found, found2;
 
-	stripped = remove_blocks(text, len, &slen, &found);
-	once = apply(text, len, block, &l1);
+	stripped = remove_blocks(text, len, s->user, &slen, &found);
+	once = apply(text, len, s, &l1);
 	PROPERTY((r == -1) == (stripped == NULL) && (r == -1) == (once == NULL));
+	PROPERTY((r == -1) == (old == -1));
 	if (once == NULL)
 		return;
 	PROPERTY((found > 0) == (r == 1));
-	if (found == 0)
+	block = sshd_config_block_text(s);
+	if (found == 0 && old == 0) {
+		/* nothing of the user's and no 0.1.0 block: appended, taken off */
 		PROPERTY(same(stripped, slen, text, len));
-	PROPERTY(l1 == blen + slen && memcmp(once, block, blen) == 0 &&
-	    memcmp(once + blen, stripped, slen) == 0);
-	PROPERTY(check_find(once, l1) == 1);
-	/* remove(apply(x)) gives back x without its old blocks */
-	back = remove_blocks(once, l1, &l3, &found2);
+		PROPERTY(appended(once, l1, text, len, block));
+		if (parsed)
+			check_applied_parse(fc, s->user, once, l1, text, len);
+	}
+	PROPERTY(check_find(once, l1, s->user) == 1 && check_find(once, l1, NULL) == 0);
+	/* remove(apply(x)) == remove(x) */
+	back = remove_blocks(once, l1, s->user, &l3, &found2);
 	PROPERTY(back != NULL && found2 == 1 && same(back, l3, stripped, slen));
+	free(back);
 	/* idempotent */
-	twice = apply(once, l1, block, &l2);
+	twice = apply(once, l1, s, &l2);
 	PROPERTY(twice != NULL && same(twice, l2, once, l1));
-	/* another block replaces this one */
+	free(twice);
+	/* the same user's other block replaces this one */
 	replaced = apply(once, l1, other, &l4);
 	direct = apply(text, len, other, &l2);
 	PROPERTY(replaced != NULL && direct != NULL && same(replaced, l4, direct, l2));
-	if (parsed)
-		check_applied_parse(fc, block, once, l1, stripped, slen);
 	free(direct);
 	free(replaced);
-	free(twice);
-	free(back);
+	/* another user's block comes and goes without touching this one */
+	if (check_find(once, l1, third->user) == 0) {
+		twice = apply(once, l1, third, &l2);
+		PROPERTY(twice != NULL && check_find(twice, l2, s->user) == 1);
+		back = remove_blocks(twice, l2, third->user, &l3, &found2);
+		PROPERTY(back != NULL && found2 == 1 && same(back, l3, once, l1));
+		free(back);
+		free(twice);
+	}
+	free(block);
 	free(once);
 	free(stripped);
 }
@@ -349,10 +375,11 @@ static void check_blocks(struct fuzz_ctx *fc, const char *text, size_t len,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_ctx fc = { (const char *)data, size };
-	struct sshd_block_settings s1 = { (int)(size & 1), (int)((size >> 1) & 1) };
-	struct sshd_block_settings s2 = { !s1.permit_root_login, !s1.require_both };
+	int root = (int)(size & 1), both = (int)((size >> 1) & 1);
+	struct sshd_block_settings s1 = { root ? "root" : "alice", root, both };
+	struct sshd_block_settings s2 = { s1.user, root, !both };
+	struct sshd_block_settings s3 = { root ? "alice" : "root", !root, both };
 	struct sshd_config cfg;
-	char *b1, *b2;
 	int parsed;
 
 	log_set_level(LOG_LEVEL_ERROR);
@@ -362,10 +389,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		query_tree(&cfg, fc.data, size);
 		sshd_config_free(&cfg);
 	}
-	b1 = sshd_config_block_text(&s1);
-	b2 = sshd_config_block_text(&s2);
-	check_blocks(&fc, fc.data, size, b1, b2, parsed);
-	free(b1);
-	free(b2);
+	check_blocks(&fc, fc.data, size, &s1, &s2, &s3, parsed);
 	return 0;
 }
