@@ -37,6 +37,7 @@ void change_init(struct change *c, const struct options *o)
 	memset(c, 0, sizeof(*c));
 	c->o = o;
 	c->dir_lock = -1;
+	c->workdir_lock = -1;
 	c->ctx.root = o->root;
 	c->ctx.sshd_path = o->sshd_path;
 	c->ctx.config_path = o->sshd_config;
@@ -188,27 +189,27 @@ static const char *const workdir_files[] = {
 };
 #define NWORKDIR_FILES (sizeof(workdir_files) / sizeof(workdir_files[0]))
 
-/* mkdtemp(template), registered for removal with the files it may hold, so
- * that a signal that ends podpass leaves none of them (cleanup.c). 1 when made. */
-static int make_registered_dir(char *template)
+/* A work directory under base (journal.c: locked while podpass runs),
+ * registered for removal with the files it may hold, so that a signal that
+ * ends podpass leaves none of them (cleanup.c). 0, or -1 with errno set. */
+static int make_registered_dir(struct change *c, const char *base)
 {
 	sigset_t old;
 	char *p;
 	size_t i;
-	int made;
 
 	cleanup_block(&old);
-	made = mkdtemp(template) != NULL;
-	if (made) {
-		cleanup_add(template, 1);
+	c->workdir = journal_make_workdir(base, &c->workdir_lock);
+	if (c->workdir != NULL) {
+		cleanup_add(c->workdir, 1);
 		for (i = 0; i < NWORKDIR_FILES; i++) {
-			p = xasprintf("%s/%s", template, workdir_files[i]);
+			p = xasprintf("%s/%s", c->workdir, workdir_files[i]);
 			cleanup_add(p, 0);
 			free(p);
 		}
 	}
 	cleanup_unblock(&old);
-	return made;
+	return c->workdir != NULL ? 0 : -1;
 }
 
 /* Make the private work directory (for the candidate config and a
@@ -219,14 +220,10 @@ static int make_workdir(struct change *c)
 	size_t i, rootlen;
 	char *t;
 
-	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]) && c->workdir == NULL; i++) {
 		t = path_under_root(c->o->root, bases[i]);
-		c->workdir = journal_workdir_template(t);	/* its pid in the name */
+		make_registered_dir(c, t);
 		free(t);
-		if (make_registered_dir(c->workdir))
-			break;
-		free(c->workdir);
-		c->workdir = NULL;
 	}
 	if (c->workdir == NULL) {
 		set_cause(&c->cause, "cannot create a private temp directory in /tmp or "
@@ -257,6 +254,9 @@ static void remove_workdir(struct change *c)
 	if (rmdir(c->workdir) != 0)
 		log_warn("cannot remove %s: %s", c->workdir, strerror(errno));
 	cleanup_forget(c->workdir);
+	if (c->workdir_lock >= 0)
+		close(c->workdir_lock);
+	c->workdir_lock = -1;
 }
 
 /* Parse the current tree (the main file as it is, plus what it includes):

@@ -43,6 +43,7 @@ struct change {
 	const struct options *o;
 	struct sshd_ctx ctx;
 	char *workdir;		/* real path of a private temp dir inside the root */
+	int workdir_lock;	/* fd holding its flock (journal_make_workdir), or -1 */
 	char *candidate;	/* the candidate sshd_config, path inside the root */
 	char *hostkey;		/* a throwaway host key, path inside the root, or NULL */
 	struct planned_file config;	/* the main sshd_config */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -286,20 +287,14 @@ static size_t undo(const struct journal *j, const char *root, char **cause)
 	return n;
 }
 
-/* The pid in a work directory's name "podpass.PID.XXXXXX", or 0. */
-static pid_t workdir_pid(const char *name)
+/* 1 for a work directory's name, "podpass.XXXXXX". */
+static int is_workdir_name(const char *name)
 {
-	char *end;
-	long v;
-
-	if (strncmp(name, "podpass.", 8) != 0)
-		return 0;
-	v = strtol(name + 8, &end, 10);
-	return v > 0 && *end == '.' && strlen(end) == 7 ? (pid_t)v : 0;
+	return strncmp(name, "podpass.", 8) == 0 && strlen(name) == 14;
 }
 
-/* Remove a dead run's work directory name in dirfd: root's, not a link;
- * only the files podpass puts there. */
+/* Remove a dead run's work directory name in dirfd: root's, not a link, its
+ * lock free (its maker is gone); only the files podpass puts there. */
 static void remove_workdir_at(int dirfd, const char *base, const char *name)
 {
 	struct dirent *e;
@@ -307,7 +302,8 @@ static void remove_workdir_at(int dirfd, const char *base, const char *name)
 	DIR *d;
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != 0 || (d = fdopendir(fd)) == NULL) {
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB) != 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -328,7 +324,6 @@ static void remove_dead_workdirs(const char *root)
 	static const char *const bases[] = { "/tmp", "/run", "/var/tmp" };
 	struct dirent *e;
 	size_t i;
-	pid_t pid;
 	char *real;
 	DIR *d;
 
@@ -336,8 +331,7 @@ static void remove_dead_workdirs(const char *root)
 		real = path_under_root(root, bases[i]);
 		if ((d = opendir(real)) != NULL) {
 			while ((e = readdir(d)) != NULL)
-				if ((pid = workdir_pid(e->d_name)) != 0 && kill(pid, 0) != 0 &&
-				    errno == ESRCH)
+				if (is_workdir_name(e->d_name))
 					remove_workdir_at(dirfd(d), real, e->d_name);
 			closedir(d);
 		}
@@ -401,7 +395,28 @@ int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked, ch
 	return 0;
 }
 
-char *journal_workdir_template(const char *base)
+char *journal_make_workdir(const char *base, int *fd)
 {
-	return xasprintf("%s/podpass.%ld.XXXXXX", base, (long)getpid());
+	char *dir = NULL;
+	struct stat st;
+	int tries;
+
+	*fd = -1;
+	for (tries = 0; tries < 16 && *fd < 0; tries++) {
+		free(dir);
+		dir = xasprintf("%s/podpass.XXXXXX", base);
+		if (mkdtemp(dir) == NULL)
+			break;
+		*fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*fd >= 0 && (flock(*fd, LOCK_EX) != 0 || fstat(*fd, &st) != 0 ||
+		    st.st_nlink == 0)) {	/* a cleaner took it before the lock: again */
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	if (*fd < 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }

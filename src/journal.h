@@ -6,8 +6,8 @@
  * *.podpass-orig hard links), and how to reach sshd. A run that finds a
  * journal whose writer is dead undoes that change before anything else:
  * every original back, a file that was not there removed, sshd reloaded when
- * a file went back; and it removes work directories (podpass.PID.XXXXXX)
- * whose run is gone. Each is said.
+ * a file went back; and it removes work directories (podpass.XXXXXX) whose
+ * run is gone (nobody holds their lock). Each is said.
  *
  * Must never: undo the change of a run that is still alive, follow a link
  * or remove a path it did not write itself, or leave the journal behind a
@@ -65,8 +65,11 @@ void journal_set_userfile_undo(journal_userfile_undo fn);
 int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
     char **cause);
 
-/* mkdtemp's template for a work directory under base: "BASE/podpass.PID.XXXXXX",
- * so that a later run can tell whether its maker is alive. Malloc'd. */
-char *journal_workdir_template(const char *base);
+/* Make a private work directory under base, "BASE/podpass.XXXXXX" (mode
+ * 0700), and hold an flock on it for as long as *fd stays open (close it
+ * after removing the directory): a later run removes such a directory only
+ * when it can take that lock, that is when its maker is gone, whatever pid
+ * namespace either runs in. Malloc'd path, or NULL with errno set. */
+char *journal_make_workdir(const char *base, int *fd);
 
 #endif
