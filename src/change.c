@@ -65,6 +65,9 @@ void planned_file_free(struct planned_file *f)
 	}
 	free(f->path);
 	free(f->name);
+	if (f->uf != NULL)
+		userfile_free(f->uf);
+	free(f->uf);
 	if (f->orig_link != NULL)
 		unlink(f->orig_link);
 	free(f->orig_link);
@@ -455,6 +458,30 @@ static int make_parent_dir(struct change *c, struct planned_file *f)
 	return rc;
 }
 
+/* Write a file of a user's ~/.ssh with the user's rights (userfile.h); an
+ * optional one that cannot be written is skipped with a warning. */
+static int commit_user_file(struct change *c, struct planned_file *f)
+{
+	char *cause = NULL;
+	int rc;
+
+	f->touched = 1;
+	log_verbose("writing %s", f->name);
+	rc = userfile_write(f->uf, f->new, f->newlen, f->exists, &c->cause);
+	if (rc == 0 || !f->optional)
+		return rc;
+	log_warn("%s; it is left as it was", c->cause);
+	free(c->cause);
+	c->cause = NULL;
+	if (userfile_restore(f->uf, f->exists, f->old, f->oldlen, &cause) != 0)
+		log_warn("%s", cause);
+	userfile_drop_orig(f->uf);
+	free(cause);
+	f->touched = 0;
+	f->skipped = 1;
+	return 0;
+}
+
 /* Write one planned file (after keeping a backup of it where asked). */
 static int commit_file(struct change *c, struct planned_file *f)
 {
@@ -465,6 +492,8 @@ static int commit_file(struct change *c, struct planned_file *f)
 		log_verbose("%s: unchanged", f->name);
 		return 0;
 	}
+	if (f->uf != NULL)
+		return commit_user_file(c, f);
 	if (f->backup != NULL && f->exists) {
 		b = change_real_path(c, f->backup);
 		rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
@@ -521,6 +550,23 @@ static void remove_parent_dir(struct planned_file *f)
 	free(dir);
 }
 
+/* Put a file of a user's ~/.ssh back with the user's rights. A failure is
+ * reported, not returned: the file holds no setting of sshd, so the rollback
+ * of sshd goes on. */
+static int restore_user_file(struct planned_file *f)
+{
+	char *cause = NULL;
+
+	if (userfile_restore(f->uf, f->exists, f->old, f->oldlen, &cause) != 0)
+		log_error("could not restore %s: %s", f->name, cause);
+	else
+		log_info("restored %s", f->name);
+	userfile_drop_orig(f->uf);
+	free(cause);
+	f->touched = 0;
+	return 0;
+}
+
 /* Put one file back as it was (remove it if it was not there); errors are
  * reported, not returned. */
 static int restore_file(struct planned_file *f)
@@ -529,6 +575,8 @@ static int restore_file(struct planned_file *f)
 
 	if (!f->touched && !f->made_parent)
 		return 0;
+	if (f->uf != NULL)
+		return restore_user_file(f);
 	if (!f->exists) {
 		if (unlink(f->path) != 0 && errno != ENOENT)
 			log_error("could not remove %s: %s", f->name, strerror(errno));
@@ -615,6 +663,16 @@ static void rollback(struct change *c, int was_running)
 
 static int leaves_sshd_alone(const struct change *c);
 
+/* Read a committed file back for the check (a missing user file reads as ""). */
+static int read_back(struct planned_file *f, char **data, size_t *len, char **cause)
+{
+	int exists;
+
+	if (f->uf == NULL)
+		return atomic_read(f->path, ATOMIC_MAX_FILE, data, len, NULL, cause);
+	return userfile_read(f->uf, data, len, &exists, cause);
+}
+
 /* After the reload: the files hold what was planned and sshd answers. */
 static int verify(struct change *c)
 {
@@ -625,9 +683,9 @@ static int verify(struct change *c)
 
 	for (i = 0; i < c->nfiles; i++) {
 		f = c->files[i];
-		if (!planned_file_changes(f))
+		if (!planned_file_changes(f) || f->skipped)
 			continue;
-		rc = atomic_read(f->path, ATOMIC_MAX_FILE, &data, &len, NULL, &c->cause);
+		rc = read_back(f, &data, &len, &c->cause);
 		if (rc != 0)
 			return rc;
 		rc = len != f->newlen || memcmp(data, f->new, len) != 0;
@@ -714,6 +772,8 @@ static void drop_orig_links(struct change *c)
 	size_t i;
 
 	for (i = 0; i < c->nfiles; i++) {
+		if (c->files[i]->uf != NULL)
+			userfile_drop_orig(c->files[i]->uf);
 		if (c->files[i]->orig_link == NULL)
 			continue;
 		unlink(c->files[i]->orig_link);

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "sshd.h"
 #include "sshd_config.h"
+#include "userfile.h"
 
 #define CHANGE_LOCK_TIMEOUT_MS 15000
 #define CHANGE_SSHD_TIMEOUT_MS 10000
@@ -36,6 +37,12 @@ struct planned_file {
 	int made_parent;	/* it was created: remove it on rollback */
 	char *orig_link;	/* a hard link to the file as it was, from the commit on */
 	int late;		/* planned by change.plan_late, written after sshd's reload */
+	/* A file in a user's ~/.ssh: read, written, checked and restored only
+	 * through userfile.h (the user's rights), never by path here; freed
+	 * with the planned file. */
+	struct userfile *uf;
+	int optional;		/* a failed write is a warning: the file is skipped */
+	int skipped;		/* it was, and is left as it was */
 };
 
 struct change {
