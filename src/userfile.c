@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,12 +49,18 @@ struct job {
 	int existed;		/* restore: the file was there before */
 };
 
-/* The child's answer: this header, then the cause, then the data read. */
+/* The child's answer: this header (with the directories it opened first,
+ * as SCM_RIGHTS), then the cause, then the data read. */
 struct reply {
 	int rc;
 	int exists;
 	int made_dir;
 	int kept_orig;
+	int sent_parent;	/* the directory holding ~/.ssh comes with it */
+	int sent_dir;		/* ~/.ssh (the file's directory) comes with it */
+	char dirname[NAME_MAX + 1];	/* ~/.ssh's name in the parent */
+	char name[NAME_MAX + 1];	/* the file's name in its directory */
+	char shown[PATH_MAX];	/* the directory's path, for messages */
 	size_t causelen;
 	size_t datalen;
 };
@@ -66,9 +73,7 @@ struct child {
 	int root;		/* the root directory (root's walk) */
 	int parent;		/* the directory holding ~/.ssh (or the walk's last one) */
 	int dir;		/* ~/.ssh, or -1 when it is missing */
-	char dirname[NAME_MAX + 1];	/* its name in parent */
-	char name[NAME_MAX + 1];	/* the file's name in dir */
-	char shown[PATH_MAX];	/* the directory's path, for messages */
+	int held;		/* parent (and dir, when set) came from podpass */
 	char *data;
 	size_t len;
 };
@@ -90,10 +95,18 @@ void userfile_init(struct userfile *u, const char *root, const char *home, uid_t
 		memcpy(u->groups, groups, ngroups * sizeof(*groups));
 	}
 	u->ngroups = ngroups;
+	u->parent_fd = u->dir_fd = -1;
 }
 
 void userfile_free(struct userfile *u)
 {
+	if (u->parent_fd >= 0)
+		close(u->parent_fd);
+	if (u->dir_fd >= 0)
+		close(u->dir_fd);
+	free(u->dirname);
+	free(u->name);
+	free(u->shown_dir);
 	free(u->root);
 	free(u->home);
 	free(u->home_real);
@@ -116,21 +129,31 @@ static int child_fail(struct child *ch, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* Close every descriptor but the standard ones and keep (moved to 3). */
-static int close_others(int keep)
+/* Keep the socket as fd 3 and the directories podpass holds as 4 and 5
+ * (ch->parent, ch->dir); close every other descriptor but 0-2. */
+static int arrange_fds(struct child *ch, int sock)
 {
+	const struct userfile *u = ch->j->u;
+	int want[3] = { sock, u->parent_fd, u->dir_fd }, tmp[3], i, fd, max = 65536;
 	struct rlimit rl;
-	int fd, max = 65536;
 
-	if (keep != 3 && (dup2(keep, 3) != 3 || close(keep) != 0))
-		return -1;
+	for (i = 0; i < 3; i++)
+		if ((tmp[i] = want[i] < 0 ? -1 : fcntl(want[i], F_DUPFD, 10)) < 0 && want[i] >= 0)
+			return -1;
+	for (i = 0; i < 3; i++) {
+		if (tmp[i] >= 0 ? dup2(tmp[i], 3 + i) != 3 + i : (close(3 + i), 0))
+			return -1;
+	}
+	ch->parent = want[1] >= 0 ? 4 : -1;
+	ch->dir = want[2] >= 0 ? 5 : -1;
+	ch->held = ch->parent >= 0;
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, 6U, ~0U, 0U) == 0)
 		return 3;
 #endif
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
 		max = (int)rl.rlim_cur;
-	for (fd = 4; fd < max; fd++)
+	for (fd = 6; fd < max; fd++)
 		close(fd);
 	return 3;
 }
@@ -170,28 +193,28 @@ static int check_dir(struct child *ch, int fd, uid_t owner, const char *shown)
 	return 0;
 }
 
-/* Open ch->dirname in ch->parent, never through a link, creating it (0700)
+/* Open ch->r.dirname in ch->parent, never through a link, creating it (0700)
  * for a write when missing; it must belong to owner. ch->dir stays -1 when
  * it is missing. */
 static int open_ssh_dir(struct child *ch, uid_t owner)
 {
-	ch->dir = openat(ch->parent, ch->dirname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ch->dir = openat(ch->parent, ch->r.dirname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ch->dir < 0 && errno == ENOENT && ch->j->op == OP_WRITE) {
-		if (mkdirat(ch->parent, ch->dirname, 0700) != 0)
-			return child_fail(ch, EX_CANTCREAT, "cannot create %s: %s", ch->shown,
+		if (mkdirat(ch->parent, ch->r.dirname, 0700) != 0)
+			return child_fail(ch, EX_CANTCREAT, "cannot create %s: %s", ch->r.shown,
 			    strerror(errno));
 		ch->r.made_dir = 1;
-		ch->dir = openat(ch->parent, ch->dirname,
+		ch->dir = openat(ch->parent, ch->r.dirname,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (ch->dir < 0 && errno == ENOENT)
 		return 0;
 	if (ch->dir < 0 && (errno == ELOOP || errno == ENOTDIR))
-		return child_fail(ch, EX_NOPERM, "%s is %s", ch->shown, errno == ELOOP ?
+		return child_fail(ch, EX_NOPERM, "%s is %s", ch->r.shown, errno == ELOOP ?
 		    "a symbolic link" : "not a directory");
 	if (ch->dir < 0)
-		return child_fail(ch, EX_IOERR, "%s: %s", ch->shown, strerror(errno));
-	return check_dir(ch, ch->dir, owner, ch->shown);
+		return child_fail(ch, EX_IOERR, "%s: %s", ch->r.shown, strerror(errno));
+	return check_dir(ch, ch->dir, owner, ch->r.shown);
 }
 
 /* A user other than root: the home as the user opens it, then ~/.ssh. */
@@ -199,10 +222,10 @@ static int open_user_dir(struct child *ch)
 {
 	const struct userfile *u = ch->j->u;
 
-	snprintf(ch->shown, sizeof(ch->shown), "%s/.ssh", strcmp(u->home, "/") == 0 ? "" :
+	snprintf(ch->r.shown, sizeof(ch->r.shown), "%s/.ssh", strcmp(u->home, "/") == 0 ? "" :
 	    u->home);
-	snprintf(ch->dirname, sizeof(ch->dirname), ".ssh");
-	snprintf(ch->name, sizeof(ch->name), "%s", u->file);
+	snprintf(ch->r.dirname, sizeof(ch->r.dirname), ".ssh");
+	snprintf(ch->r.name, sizeof(ch->r.name), "%s", u->file);
 	ch->parent = open(u->home_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ch->parent < 0)
 		return child_fail(ch, EX_NOPERM, "%s (the home directory): %s", u->home,
@@ -242,21 +265,21 @@ static int follow_link(struct child *ch, int *cur, char *rest, size_t max, const
 	ssize_t n = readlinkat(*cur, comp, target, sizeof(target) - 1);
 
 	if (n < 0)
-		return child_fail(ch, EX_IOERR, "%s/%s: %s", ch->shown, comp, strerror(errno));
+		return child_fail(ch, EX_IOERR, "%s/%s: %s", ch->r.shown, comp, strerror(errno));
 	if (++*hops > MAX_LINK_HOPS)
-		return child_fail(ch, EX_NOPERM, "%s/%s: too many symbolic links", ch->shown, comp);
+		return child_fail(ch, EX_NOPERM, "%s/%s: too many symbolic links", ch->r.shown, comp);
 	target[n] = '\0';
 	joined = xasprintf("%s/%s", target, rest);
 	if (strlen(joined) >= max) {
 		free(joined);
-		return child_fail(ch, EX_NOPERM, "%s/%s: the path is too long", ch->shown, comp);
+		return child_fail(ch, EX_NOPERM, "%s/%s: the path is too long", ch->r.shown, comp);
 	}
 	memcpy(rest, joined, strlen(joined) + 1);
 	free(joined);
 	if (target[0] == '/') {
 		close(*cur);
 		*cur = dup(ch->root);
-		ch->shown[0] = '\0';
+		ch->r.shown[0] = '\0';
 	}
 	return *cur < 0 ? child_fail(ch, EX_OSERR, "dup: %s", strerror(errno)) : 0;
 }
@@ -265,14 +288,14 @@ static int follow_link(struct child *ch, int *cur, char *rest, size_t max, const
  * it is the file's directory and missing), which must be root's alone. */
 static int step_into(struct child *ch, int *cur, const char *comp, int is_file_dir)
 {
-	size_t len = strlen(ch->shown);
+	size_t len = strlen(ch->r.shown);
 	int fd, rc;
 
-	snprintf(ch->shown + len, sizeof(ch->shown) - len, "/%s", comp);
+	snprintf(ch->r.shown + len, sizeof(ch->r.shown) - len, "/%s", comp);
 	if (ch->parent >= 0)
 		close(ch->parent);
 	ch->parent = *cur;
-	snprintf(ch->dirname, sizeof(ch->dirname), "%s", comp);
+	snprintf(ch->r.dirname, sizeof(ch->r.dirname), "%s", comp);
 	*cur = -1;
 	if (is_file_dir) {
 		rc = open_ssh_dir(ch, 0);
@@ -282,9 +305,9 @@ static int step_into(struct child *ch, int *cur, const char *comp, int is_file_d
 	}
 	fd = openat(ch->parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return child_fail(ch, EX_NOPERM, "%s: %s", ch->shown, strerror(errno));
+		return child_fail(ch, EX_NOPERM, "%s: %s", ch->r.shown, strerror(errno));
 	*cur = fd;
-	return check_dir(ch, fd, 0, ch->shown);
+	return check_dir(ch, fd, 0, ch->r.shown);
 }
 
 /* Root's walk: stat comp in cur; a missing one counts as the file (at the
@@ -295,7 +318,7 @@ static int stat_comp(struct child *ch, int cur, const char *comp, const char *re
 	if (fstatat(cur, comp, st, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	if (errno != ENOENT)
-		return child_fail(ch, EX_IOERR, "%s/%s: %s", ch->shown, comp, strerror(errno));
+		return child_fail(ch, EX_IOERR, "%s/%s: %s", ch->r.shown, comp, strerror(errno));
 	memset(st, 0, sizeof(*st));
 	st->st_mode = at_end(rest) ? S_IFREG : S_IFDIR;
 	return 0;
@@ -303,7 +326,7 @@ static int stat_comp(struct child *ch, int cur, const char *comp, const char *re
 
 /* Root's walk of ~/.ssh/NAME from the root, following a symlink only when root
  * owns it and every directory passed is root's alone: ch->dir is the directory
- * that holds the file (-1: missing) and ch->name the file's name in it. */
+ * that holds the file (-1: missing) and ch->r.name the file's name in it. */
 static int open_root_dir(struct child *ch)
 {
 	const struct userfile *u = ch->j->u;
@@ -326,11 +349,11 @@ static int open_root_dir(struct child *ch)
 			break;
 		if (S_ISLNK(st.st_mode) && st.st_uid != 0)
 			rc = child_fail(ch, EX_NOPERM, "%s/%s is a symbolic link owned by uid %u, "
-			    "not by root", ch->shown, comp, (unsigned)st.st_uid);
+			    "not by root", ch->r.shown, comp, (unsigned)st.st_uid);
 		else if (S_ISLNK(st.st_mode))
 			rc = follow_link(ch, &cur, rest, sizeof(rest), comp, &hops);
 		else if (at_end(rest)) {
-			snprintf(ch->name, sizeof(ch->name), "%s", comp);
+			snprintf(ch->r.name, sizeof(ch->r.name), "%s", comp);
 			ch->dir = cur;
 			return 0;
 		} else
@@ -340,12 +363,30 @@ static int open_root_dir(struct child *ch)
 		close(cur);
 	if (rc == 0 && cur >= 0)
 		rc = child_fail(ch, EX_NOPERM, "%s: not a file", u->shown);
-	return rc;	/* cur < 0 and rc 0: the file's directory is missing */
+	if (rc == 0)	/* cur < 0: the file's directory is missing; rest is the file */
+		next_comp(rest, ch->r.name, sizeof(ch->r.name));
+	return rc;
+}
+
+/* The directories an earlier child opened: checked again, ~/.ssh created
+ * in the held parent for a write when it is still missing. */
+static int use_held(struct child *ch)
+{
+	const struct userfile *u = ch->j->u;
+
+	snprintf(ch->r.dirname, sizeof(ch->r.dirname), "%s", u->dirname);
+	snprintf(ch->r.name, sizeof(ch->r.name), "%s", u->name);
+	snprintf(ch->r.shown, sizeof(ch->r.shown), "%s", u->shown_dir);
+	if (ch->dir >= 0)
+		return check_dir(ch, ch->dir, u->uid, ch->r.shown);
+	return open_ssh_dir(ch, u->uid);
 }
 
 /* Open the directory of the file as the job's user may. */
 static int open_dir(struct child *ch)
 {
+	if (ch->held)
+		return use_held(ch);
 	if (ch->j->u->uid != 0)
 		return open_user_dir(ch);
 	return open_root_dir(ch);
@@ -361,17 +402,17 @@ static int read_file(struct child *ch)
 	ssize_t r;
 	int fd;
 
-	fd = openat(ch->dir, ch->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = openat(ch->dir, ch->r.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
 		return child_fail(ch, errno == ELOOP ? EX_NOPERM : EX_IOERR, "%s/%s: %s",
-		    ch->shown, ch->name, errno == ELOOP ? "a symbolic link" : strerror(errno));
+		    ch->r.shown, ch->r.name, errno == ELOOP ? "a symbolic link" : strerror(errno));
 	ch->r.exists = 1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
 	    st.st_uid != u->uid) {
 		close(fd);
-		return child_fail(ch, EX_NOPERM, "%s/%s is %s", ch->shown, ch->name,
+		return child_fail(ch, EX_NOPERM, "%s/%s is %s", ch->r.shown, ch->r.name,
 		    !S_ISREG(st.st_mode) ? "not a regular file" : st.st_nlink != 1 ?
 		    "a hard link (it has more than one name)" : "not owned by the user");
 	}
@@ -381,8 +422,8 @@ static int read_file(struct child *ch)
 		if (r < 0 || b.len + (size_t)r > USERFILE_MAX) {
 			close(fd);
 			buf_free(&b);
-			return child_fail(ch, r < 0 ? EX_IOERR : EX_NOPERM, "%s/%s: %s", ch->shown,
-			    ch->name, r < 0 ? strerror(errno) : "too large");
+			return child_fail(ch, r < 0 ? EX_IOERR : EX_NOPERM, "%s/%s: %s", ch->r.shown,
+			    ch->r.name, r < 0 ? strerror(errno) : "too large");
 		}
 		buf_add(&b, chunk, (size_t)r);
 	}
@@ -400,7 +441,7 @@ static int replace_file(struct child *ch, const char *data, size_t len)
 	int fd = -1, i;
 
 	for (i = 0; i < 100 && fd < 0; i++) {
-		snprintf(tmp, sizeof(tmp), "%s.podpass-%ld-%d", ch->name, (long)getpid(), i);
+		snprintf(tmp, sizeof(tmp), "%s.podpass-%ld-%d", ch->r.name, (long)getpid(), i);
 		fd = openat(ch->dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
 		if (fd < 0 && errno != EEXIST)
@@ -408,25 +449,25 @@ static int replace_file(struct child *ch, const char *data, size_t len)
 	}
 	if (fd < 0)
 		return child_fail(ch, EX_CANTCREAT, "cannot create a temp file in %s: %s",
-		    ch->shown, strerror(errno));
+		    ch->r.shown, strerror(errno));
 	if (fchmod(fd, 0600) != 0 || atomic_write_all(fd, data, len) != 0 || fsync(fd) != 0 ||
-	    close(fd) != 0 || renameat(ch->dir, tmp, ch->dir, ch->name) != 0) {
+	    close(fd) != 0 || renameat(ch->dir, tmp, ch->dir, ch->r.name) != 0) {
 		int err = errno;
 
 		close(fd);
 		unlinkat(ch->dir, tmp, 0);
-		return child_fail(ch, EX_CANTCREAT, "%s/%s: %s", ch->shown, ch->name,
+		return child_fail(ch, EX_CANTCREAT, "%s/%s: %s", ch->r.shown, ch->r.name,
 		    strerror(err));
 	}
 	if (fsync(ch->dir) != 0)
-		return child_fail(ch, EX_IOERR, "%s: fsync: %s", ch->shown, strerror(errno));
+		return child_fail(ch, EX_IOERR, "%s: fsync: %s", ch->r.shown, strerror(errno));
 	return 0;
 }
 
 /* The name of the link that keeps the original, in orig. */
 static void orig_name(const struct child *ch, char *orig, size_t max)
 {
-	snprintf(orig, max, "%s" ORIG_SUFFIX, ch->name);
+	snprintf(orig, max, "%s" ORIG_SUFFIX, ch->r.name);
 }
 
 /* Keep a hard link to the file as it is (when it is a regular file). */
@@ -435,12 +476,12 @@ static int keep_orig(struct child *ch)
 	char orig[NAME_MAX + 64];
 	struct stat st;
 
-	if (fstatat(ch->dir, ch->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+	if (fstatat(ch->dir, ch->r.name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 		return 0;
 	orig_name(ch, orig, sizeof(orig));
 	if (unlinkat(ch->dir, orig, 0) != 0 && errno != ENOENT)
-		return child_fail(ch, EX_CANTCREAT, "%s/%s: %s", ch->shown, orig, strerror(errno));
-	if (linkat(ch->dir, ch->name, ch->dir, orig, 0) == 0)
+		return child_fail(ch, EX_CANTCREAT, "%s/%s: %s", ch->r.shown, orig, strerror(errno));
+	if (linkat(ch->dir, ch->r.name, ch->dir, orig, 0) == 0)
 		ch->r.kept_orig = 1;
 	return 0;
 }
@@ -451,7 +492,7 @@ static int do_write(struct child *ch)
 	int rc;
 
 	if (ch->dir < 0)
-		return child_fail(ch, EX_CANTCREAT, "%s: missing", ch->shown);
+		return child_fail(ch, EX_CANTCREAT, "%s: missing", ch->r.shown);
 	if (ch->j->keep_orig && (rc = keep_orig(ch)) != 0)
 		return rc;
 	return replace_file(ch, ch->j->data, ch->j->len);
@@ -466,24 +507,24 @@ static int do_restore(struct child *ch)
 	struct stat now, was;
 
 	if (ch->dir < 0)
-		return ch->j->existed ? child_fail(ch, EX_NOINPUT, "%s: missing", ch->shown) : 0;
+		return ch->j->existed ? child_fail(ch, EX_NOINPUT, "%s: missing", ch->r.shown) : 0;
 	orig_name(ch, orig, sizeof(orig));
 	if (!ch->j->existed) {
-		if (unlinkat(ch->dir, ch->name, 0) != 0 && errno != ENOENT)
-			return child_fail(ch, EX_IOERR, "cannot remove %s/%s: %s", ch->shown,
-			    ch->name, strerror(errno));
-		if (u->made_dir && unlinkat(ch->parent, ch->dirname, AT_REMOVEDIR) != 0)
-			return child_fail(ch, EX_IOERR, "cannot remove %s: %s", ch->shown,
+		if (unlinkat(ch->dir, ch->r.name, 0) != 0 && errno != ENOENT)
+			return child_fail(ch, EX_IOERR, "cannot remove %s/%s: %s", ch->r.shown,
+			    ch->r.name, strerror(errno));
+		if (u->made_dir && unlinkat(ch->parent, ch->r.dirname, AT_REMOVEDIR) != 0)
+			return child_fail(ch, EX_IOERR, "cannot remove %s: %s", ch->r.shown,
 			    strerror(errno));
 		ch->r.made_dir = 0;
 		return 0;
 	}
 	if (u->kept_orig && fstatat(ch->dir, orig, &was, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (fstatat(ch->dir, ch->name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (fstatat(ch->dir, ch->r.name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    now.st_dev == was.st_dev && now.st_ino == was.st_ino)
 			return unlinkat(ch->dir, orig, 0) == 0 ? 0 :
-			    child_fail(ch, EX_IOERR, "%s/%s: %s", ch->shown, orig, strerror(errno));
-		if (renameat(ch->dir, orig, ch->dir, ch->name) == 0) {
+			    child_fail(ch, EX_IOERR, "%s/%s: %s", ch->r.shown, orig, strerror(errno));
+		if (renameat(ch->dir, orig, ch->dir, ch->r.name) == 0) {
 			fsync(ch->dir);
 			return 0;
 		}
@@ -491,12 +532,48 @@ static int do_restore(struct child *ch)
 	return replace_file(ch, ch->j->data, ch->j->len);
 }
 
+/* Send the header with the directories this child opened first. */
+static int send_header(struct child *ch, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { &ch->r, sizeof(ch->r) };
+	struct msghdr m = { NULL, 0, &iov, 1, NULL, 0, 0 };
+	struct cmsghdr *c;
+	int fds[2], n = 0;
+	ssize_t w;
+
+	if (ch->parent >= 0 && ch->j->u->parent_fd < 0)
+		fds[n++] = ch->parent;
+	ch->r.sent_parent = n > 0;
+	if (ch->dir >= 0 && ch->j->u->dir_fd < 0)
+		fds[n++] = ch->dir;
+	ch->r.sent_dir = n > ch->r.sent_parent;
+	if (n > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+	}
+	while ((w = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		return -1;
+	return atomic_write_all(fd, (const char *)&ch->r + w, sizeof(ch->r) - (size_t)w);
+}
+
 /* Send the reply (and the data read) to the parent. */
 static void child_reply(struct child *ch, int fd)
 {
 	ch->r.causelen = strlen(ch->cause);
 	ch->r.datalen = ch->data != NULL ? ch->len : 0;
-	if (atomic_write_all(fd, (const char *)&ch->r, sizeof(ch->r)) == 0 &&
+	if (send_header(ch, fd) == 0 &&
 	    atomic_write_all(fd, ch->cause, ch->r.causelen) == 0 && ch->data != NULL)
 		atomic_write_all(fd, ch->data, ch->len);
 }
@@ -513,7 +590,7 @@ static void child_main(const struct job *j, int fd)
 	ch.r.made_dir = j->u->made_dir;
 	ch.r.kept_orig = j->u->kept_orig;
 	umask(077);
-	fd = close_others(fd);
+	fd = arrange_fds(&ch, fd);
 	if (fd < 0)
 		_exit(EX_OSERR);
 	if (j->u->uid != 0)
@@ -548,13 +625,40 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Read everything the child sends until it closes the pipe or the deadline;
- * 0, or -1 at the deadline. */
-static int read_reply(int fd, struct buf *b)
+/* Keep the descriptors that came with a message (at most 2). */
+static void take_fds(struct msghdr *m, int *fds, int *nfds)
+{
+	struct cmsghdr *c;
+	size_t i, n;
+	int fd;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < 2)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* Read everything the child sends (and the descriptors that come with it)
+ * until it closes the socket or the deadline; 0, or -1 at the deadline. */
+static int read_reply(int fd, struct buf *b, int *fds, int *nfds)
 {
 	long long deadline = now_ms() + USERFILE_TIMEOUT_MS, left;
 	struct pollfd p = { fd, POLLIN, 0 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} ctl;
 	char chunk[16384];
+	struct iovec iov = { chunk, sizeof(chunk) };
+	struct msghdr m;
 	ssize_t r;
 
 	for (;;) {
@@ -563,14 +667,31 @@ static int read_reply(int fd, struct buf *b)
 			return -1;
 		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
 			return -1;
-		r = read(fd, chunk, sizeof(chunk));
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		r = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (r == 0)
 			return 0;
 		if (r < 0 && errno != EINTR && errno != EAGAIN)
 			return -1;
 		if (r > 0)
+			take_fds(&m, fds, nfds);
+		if (r > 0)
 			buf_add(b, chunk, (size_t)r);
 	}
+}
+
+/* Close the descriptors not kept (-1: kept). */
+static void close_fds(const int *fds, int nfds)
+{
+	int i;
+
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 /* Wait for the child (killed first when it took too long). */
@@ -584,9 +705,29 @@ static void reap(pid_t pid, int kill_it)
 		;
 }
 
+/* Hold the directories a child opened first, with their names. */
+static void keep_dirs(struct userfile *u, const struct reply *r, int *fds, int nfds)
+{
+	int i = 0;
+
+	if (r->sent_parent && i < nfds && u->parent_fd < 0) {
+		u->parent_fd = fds[i];
+		fds[i++] = -1;
+	}
+	if (r->sent_dir && i < nfds && u->dir_fd < 0) {
+		u->dir_fd = fds[i];
+		fds[i++] = -1;
+	}
+	if (u->name == NULL && u->parent_fd >= 0) {
+		u->dirname = xstrndup(r->dirname, sizeof(r->dirname));
+		u->name = xstrndup(r->name, sizeof(r->name));
+		u->shown_dir = xstrndup(r->shown, sizeof(r->shown));
+	}
+}
+
 /* Take the reply in b apart: u's state, *data, and the rc. */
 static int take_reply(struct userfile *u, struct buf *b, struct reply *r, char **data,
-    char **cause)
+    int *fds, int nfds, char **cause)
 {
 	if (b->len < sizeof(*r)) {
 		set_cause(cause, "%s: the process that worked on it ended without an answer",
@@ -602,6 +743,7 @@ static int take_reply(struct userfile *u, struct buf *b, struct reply *r, char *
 	}
 	u->made_dir = r->made_dir;
 	u->kept_orig = r->kept_orig;
+	keep_dirs(u, r, fds, nfds);
 	if (r->rc != 0)
 		set_cause(cause, "%.*s", (int)r->causelen, b->data + sizeof(*r));
 	if (r->rc == 0 && data != NULL)
@@ -625,13 +767,13 @@ static int run_job(struct job *j, struct reply *r, char **data, char **cause)
 {
 	struct userfile *u = (struct userfile *)j->u;
 	struct buf b = { NULL, 0, 0 };
-	int p[2], late, rc;
+	int p[2], fds[2] = { -1, -1 }, nfds = 0, late, rc;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
 	if (u->uid != 0 && u->home_real == NULL && (rc = resolve_home(u, cause)) != 0)
 		return rc;
-	if (pipe2(p, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0 || (pid = fork()) < 0) {
 		set_cause(cause, "%s: cannot start a process to work on it: %s", u->shown,
 		    strerror(errno));
 		return EX_OSERR;
@@ -641,16 +783,18 @@ static int run_job(struct job *j, struct reply *r, char **data, char **cause)
 		child_main(j, p[1]);
 	}
 	close(p[1]);
-	late = read_reply(p[0], &b) != 0;
+	late = read_reply(p[0], &b, fds, &nfds) != 0;
 	close(p[0]);
 	reap(pid, late);
 	if (late) {
+		close_fds(fds, nfds);
 		buf_free(&b);
 		set_cause(cause, "%s: no answer within %d s from the process working on it, "
 		    "which was stopped", u->shown, USERFILE_TIMEOUT_MS / 1000);
 		return EX_TEMPFAIL;
 	}
-	rc = take_reply(u, &b, r, data, cause);
+	rc = take_reply(u, &b, r, data, fds, nfds, cause);
+	close_fds(fds, nfds);
 	buf_free(&b);
 	return rc;
 }

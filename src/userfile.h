@@ -34,6 +34,13 @@ struct userfile {
 	size_t ngroups;
 	int made_dir;		/* ~/.ssh was created by userfile_write */
 	int kept_orig;		/* NAME.podpass-orig holds the file as it was */
+	/* The directories as the first child opened them (and checked): every
+	 * later child works relative to these, never to a path again. */
+	int parent_fd;		/* the directory holding ~/.ssh, or -1 */
+	int dir_fd;		/* ~/.ssh (the file's directory), or -1 */
+	char *dirname;		/* ~/.ssh's name in parent_fd */
+	char *name;		/* the file's name in dir_fd */
+	char *shown_dir;	/* dir_fd's path, for messages */
 };
 
 /* Set up u for file in the ~/.ssh of a user (uid, gid, supplementary
