@@ -663,14 +663,20 @@ static void rollback(struct change *c, int was_running)
 
 static int leaves_sshd_alone(const struct change *c);
 
-/* Read a committed file back for the check (a missing user file reads as ""). */
+/* Read a committed file back for the check. A user's file that cannot be read
+ * safely any more (a missing one reads as "") was changed under podpass. */
 static int read_back(struct planned_file *f, char **data, size_t *len, char **cause)
 {
+	char *why = NULL;
 	int exists;
 
 	if (f->uf == NULL)
 		return atomic_read(f->path, ATOMIC_MAX_FILE, data, len, NULL, cause);
-	return userfile_read(f->uf, data, len, &exists, cause);
+	if (userfile_read(f->uf, data, len, &exists, &why) == 0)
+		return 0;
+	set_cause(cause, "%s changed under podpass while it worked: %s", f->name, why);
+	free(why);
+	return EX_TEMPFAIL;
 }
 
 /* After the reload: the files hold what was planned and sshd answers. */

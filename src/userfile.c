@@ -786,6 +786,8 @@ static int run_job(struct job *j, struct reply *r, char **data, char **cause)
 	late = read_reply(p[0], &b, fds, &nfds) != 0;
 	close(p[0]);
 	reap(pid, late);
+	if (j->op == OP_WRITE && j->keep_orig)
+		u->kept_orig = 1;	/* maybe, when no answer comes: a restore checks */
 	if (late) {
 		close_fds(fds, nfds);
 		buf_free(&b);

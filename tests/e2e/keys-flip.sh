@@ -6,7 +6,7 @@
 # so it never reads /etc/passwd as her key file nor writes it: /etc/passwd and everything
 # else under /etc and /root stay as they were, no file is left behind, and every run ends
 # with exit 0 (the key added, or skipped with a warning) or, when the file changed under
-# it between the write and the check, 75 or 77 with everything rolled back.
+# it between the write and the check, 75 with everything rolled back.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
@@ -68,8 +68,10 @@ for ((i = 1; i <= runs; i++)); do
     kill -0 "$flipper_pid" 2>/dev/null || fail "the flipper stopped"
     now=$(stat -c '%U:%G %a %i' /etc/passwd)$(sha256sum </etc/passwd)
     [ "$now" = "$passwd_before" ] || fail "run $i: /etc/passwd changed ($(stat -c '%U:%G %a' /etc/passwd)); podpass exited $rc"
+    left=$(find "$home" -name '*.podpass-*')
+    [ -z "$left" ] || fail "run $i (exit $rc) left $left behind: $(tr '\n' ' ' <"$WORK/last.err")"
     case $rc in
-    0 | 75 | 77) ;;
+    0 | 75) ;;
     137) fail "run $i: podpass hung (killed after 60 s)" ;;
     *) fail "run $i: podpass exited $rc: $(tail -n 2 "$WORK/last.err")" ;;
     esac

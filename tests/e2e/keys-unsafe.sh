@@ -7,7 +7,7 @@
 #   fs.protected_hardlinks is off) is neither read nor rewritten;
 # - a FIFO as her authorized_keys: the keys are skipped, the password is set, no hang;
 #   a FIFO put there right after podpass wrote the file: the check after the reload
-#   fails cleanly (77), everything is rolled back, no hang, the shadow lock is free;
+#   fails cleanly (75), everything is rolled back, no hang, the shadow lock is free;
 # - /root/.ssh a root-owned symlink into another root-owned tree (vast.ai's --sync-home)
 #   with SSH_PUBLIC_KEY: the key goes in there, exit 0, password and key logins work;
 #   a symlink into a directory alice owns: the key is skipped with a warning naming it;
@@ -129,7 +129,7 @@ cat "$WORK/keys/two.pub" >"$ak"
 chown alice:alice "$ak"
 chmod 0600 "$ak"
 
-step "a FIFO put in place of the file podpass just wrote: clean failure (77), rolled back"
+step "a FIFO put in place of the file podpass just wrote: clean failure (75), rolled back"
 before=$(sha256sum <"$ak")
 rm -f "$home/ready"
 # shellcheck disable=SC2016 # expanded by alice's shell
@@ -139,7 +139,7 @@ attacker=$!
 wait_file_has "$home/ready" 'Watches established'
 run_keys PUBLIC_KEY "$(new_key six)" enable -u alice --password-stdin <<<"$pw"
 wait "$attacker" || fail "alice's FIFO swap failed"
-want_rc 77
+want_rc 75
 err_has "$ak is not a regular file"
 err_has "restored $ak"
 pwd_lock_free
