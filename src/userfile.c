@@ -525,6 +525,8 @@ static int do_restore(struct child *ch)
 			return unlinkat(ch->dir, orig, 0) == 0 ? 0 :
 			    child_fail(ch, EX_IOERR, "%s/%s: %s", ch->r.shown, orig, strerror(errno));
 		if (renameat(ch->dir, orig, ch->dir, ch->r.name) == 0) {
+			/* a rename onto another link of the same file leaves both */
+			unlinkat(ch->dir, orig, 0);
 			fsync(ch->dir);
 			return 0;
 		}
