@@ -92,7 +92,7 @@ after_attack() {
 
 for target in /etc/apt/apt.conf.d /root/.ssh; do
     for run in 1 2 3; do
-        step "~/.ssh swapped for a symlink to $target when podpass opens authorized_keys ($run)"
+        step "alice's .ssh swapped for a symlink to $target when podpass opens authorized_keys ($run)"
         swap_on open "$home/.ssh/authorized_keys" "$target"
         run_attacked none
         swapped open
@@ -101,7 +101,7 @@ for target in /etc/apt/apt.conf.d /root/.ssh; do
 done
 
 for target in /root/.ssh /etc/apt/apt.conf.d; do
-    step "~/.ssh swapped for a symlink to $target when podpass renames the new file in"
+    step "alice's .ssh swapped for a symlink to $target when podpass renames the new file in"
     swap_on moved_to "$home/.ssh" "$target"
     run_attacked auto
     swapped write
@@ -120,6 +120,7 @@ cp "$WORK/keys/fresh.pub" "$WORK/keys/id_alice.pub"
 step "the check after the reload fails (alice changed her file too): all rolled back"
 swap_on moved_to "$home/.ssh" /root/.ssh append
 before=$(sha256sum <"$home/.ssh/authorized_keys")
+pid=$(sshd_listener_pid)
 run_attacked auto
 swapped write
 assert_outside_unchanged start
@@ -131,7 +132,7 @@ grep -q 'restored /home/alice/.ssh/authorized_keys' "$WORK/last.err" || fail "al
     fail "alice's authorized_keys is not as it was before the run"
 rm -f "$home/.ssh"
 mv "$home/.ssh.real" "$home/.ssh"
-assert_sshd_serving
+assert_sshd_serving "$pid"
 
 step "alice logs in with her password and the last key; root with his key"
 login_password alice "$pw"

@@ -131,6 +131,7 @@ chmod 0600 "$ak"
 
 step "a FIFO put in place of the file podpass just wrote: clean failure (75), rolled back"
 before=$(sha256sum <"$ak")
+pid=$(sshd_listener_pid)
 rm -f "$home/ready"
 # shellcheck disable=SC2016 # expanded by alice's shell
 as_user alice bash -c 'inotifywait -e moved_to "$1" >/dev/null 2>"$2" &&
@@ -143,11 +144,11 @@ want_rc 75
 err_has "$ak is not a regular file"
 err_has "restored $ak"
 pwd_lock_free
-[ -f "$ak" ] && [ ! -L "$ak" ] || fail "$ak is not a regular file again"
+if [ ! -f "$ak" ] || [ -L "$ak" ]; then fail "$ak is not a regular file again"; fi
 [ "$(sha256sum <"$ak")" = "$before" ] || fail "$ak is not as it was"
 assert_outside_unchanged start
 assert_no_podpass_leftovers
-assert_sshd_serving
+assert_sshd_serving "$pid"
 login_password alice "$pw"
 
 step "/root/.ssh a root-owned symlink into another root-owned tree (vast.ai): key added"
