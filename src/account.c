@@ -26,6 +26,7 @@ void account_free(struct account *a)
 {
 	passwd_entry_free(&a->pw);
 	strv_free(a->groups, a->ngroups);
+	free(a->gids);
 	planned_file_free(&a->shadow);
 	shadow_entry_free(&a->entry);
 	if (a->lock_fd >= 0)
@@ -86,7 +87,8 @@ int account_lookup(struct change *c, struct account *a, char **cause)
 	if ((rc = check_login_fields(c, a, cause)) != 0)
 		return rc;
 	if (read_in_root(c, "/etc/group", &text, &len, NULL) == 0) {
-		a->groups = group_names_for_user(text, len, a->user, a->pw.gid, &a->ngroups);
+		a->groups = group_names_for_user(text, len, a->user, a->pw.gid, &a->ngroups,
+		    &a->gids);
 		free(text);
 	}
 	return 0;

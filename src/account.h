@@ -14,6 +14,7 @@ struct account {
 	const char *user;
 	struct passwd_entry pw;
 	char **groups;
+	gid_t *gids;		/* the ids of groups (ngroups of them) */
 	size_t ngroups;
 	struct planned_file shadow;	/* /etc/shadow, planned with the new hash */
 	struct shadow_entry entry;	/* the user's entry as it is now */

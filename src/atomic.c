@@ -173,8 +173,7 @@ char *atomic_resolve(const char *root, const char *path, char **cause)
 	return cur;
 }
 
-/* Write all of data to fd. */
-static int write_all(int fd, const char *data, size_t len)
+int atomic_write_all(int fd, const char *data, size_t len)
 {
 	ssize_t w;
 
@@ -225,7 +224,7 @@ static int replace_in_place(const char *path, const char *data, size_t len, char
 		set_cause(cause, "%s: %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
-	if (write_all(fd, data, len) != 0 || ftruncate(fd, (off_t)len) != 0 ||
+	if (atomic_write_all(fd, data, len) != 0 || ftruncate(fd, (off_t)len) != 0 ||
 	    fsync(fd) != 0) {
 		set_cause(cause, "%s: rewriting in place: %s", path, strerror(errno));
 		goto out;
@@ -260,7 +259,7 @@ static int write_temp(const char *tmp_template, char **tmp, const char *data,
 		*tmp = NULL;
 		return EX_CANTCREAT;
 	}
-	if (copy_attrs(fd, like) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (copy_attrs(fd, like) != 0 || atomic_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		set_cause(cause, "%s: %s", *tmp, strerror(errno));
 		close(fd);
 		goto fail;

@@ -43,6 +43,10 @@ char *atomic_resolve(const char *root, const char *path, char **cause);
 int atomic_replace(const char *path, const char *data, size_t len,
     const struct stat *like, char **cause);
 
+/* Write all of data (len bytes) to fd, retrying after EINTR; 0 or -1 with
+ * errno. */
+int atomic_write_all(int fd, const char *data, size_t len);
+
 /* fsync the directory that holds path; 0 or -1. */
 int atomic_fsync_dir(const char *path);
 

@@ -495,35 +495,75 @@ static void env_line_cause(char **cause, const char *source_name, size_t lineno,
 	free(q);
 }
 
-/* Parse the keys given in one environment value. */
-int authorized_keys_parse_env(const char *value, const char *source_name,
-    char ***keys, size_t *n, char **cause)
+/* Where a second key starts inside the comment of the valid key line at p
+ * (len bytes, fields ks): a known TYPE token followed by data valid for it;
+ * NULL when there is none. */
+static const char *second_key(const char *p, size_t len, const struct key_span *ks)
+{
+	const char *end = p + len, *t, *te, *d;
+	const struct key_type *kt;
+
+	for (t = skip_blanks(ks->data + ks->data_len, end); t < end; t = skip_blanks(te, end)) {
+		te = token_end(t, end);
+		if ((kt = key_type_find(t, (size_t)(te - t))) == NULL)
+			continue;
+		d = skip_blanks(te, end);
+		if (d < end && check_data(kt, d, (size_t)(token_end(d, end) - d)) == NULL)
+			return t;
+	}
+	return NULL;
+}
+
+/* Add the key line at p (len bytes) to keys, and the keys pasted after it on
+ * the same line, each on its own. */
+static void take_keys(const char *p, size_t len, const struct key_span *ks, char ***keys,
+    size_t *n)
+{
+	const char *next;
+	struct key_span more;
+
+	while ((next = second_key(p, len, ks)) != NULL) {
+		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+		(*keys)[(*n)++] = xstrndup(p, trim_end(p, (size_t)(next - p)));
+		len -= (size_t)(next - p);
+		p = next;
+		line_check(p, len, &more);
+		ks = &more;
+	}
+	*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+	(*keys)[(*n)++] = xstrndup(p, len);
+}
+
+/* Parse the keys given in one environment value; bad lines are skipped. */
+void authorized_keys_parse_env(const char *value, const char *source_name,
+    char ***keys, size_t *n, char ***skipped, size_t *nskipped)
 {
 	const char *p, *nl, *why;
 	struct key_span ks;
+	char *msg = NULL;
 	size_t len, lineno = 0;
 
 	*keys = NULL;
 	*n = 0;
+	*skipped = NULL;
+	*nskipped = 0;
 	if (value_is_none(value))
-		return 0;
+		return;
 	for (p = value; p != NULL; p = nl != NULL ? nl + 1 : NULL) {
 		nl = strchr(p, '\n');
 		len = trim_end(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
 		lineno++;
 		if (env_line_skipped(p, len))
 			continue;
-		if ((why = line_check(p, len, &ks)) != NULL) {
-			env_line_cause(cause, source_name, lineno, p, len, why);
-			strv_free(*keys, *n);
-			*keys = NULL;
-			*n = 0;
-			return EX_DATAERR;
+		if ((why = line_check(p, len, &ks)) == NULL) {
+			take_keys(p, len, &ks, keys, n);
+			continue;
 		}
-		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
-		(*keys)[(*n)++] = xstrndup(p, len);
+		env_line_cause(&msg, source_name, lineno, p, len, why);
+		*skipped = xrealloc(*skipped, (*nskipped + 1) * sizeof(**skipped));
+		(*skipped)[(*nskipped)++] = msg;
+		msg = NULL;
 	}
-	return 0;
 }
 
 /* Add a key span to a list. */

@@ -18,15 +18,18 @@
 /* Parse the keys given in one environment value: one or more lines (LF or
  * CRLF); blank lines and '#' comment lines are skipped; NULL, "" and the
  * literal "null" (RunPod's way of saying none; surrounding whitespace
- * allowed) mean no keys. Each line must be a public key
+ * allowed) mean no keys. Each line should be a public key
  * "[options] TYPE BASE64 [comment]" as sshd(8) AUTHORIZED_KEYS FILE FORMAT
- * describes. Returns 0 and a malloc'd array of malloc'd lines (*n of them,
- * each the line as given minus trailing whitespace and CR; free with
- * strv_free), or EX_DATAERR with *cause naming source_name, the 1-based line
- * number and the reason (at most the first 20 characters of the line are
- * quoted); then *keys is NULL and *n is 0. */
-int authorized_keys_parse_env(const char *value, const char *source_name,
-    char ***keys, size_t *n, char **cause);
+ * describes; several keys pasted on one line ("TYPE BASE64 [comment] TYPE
+ * BASE64 ...": a known TYPE followed by data valid for it) are each taken.
+ * *keys gets a malloc'd array of malloc'd lines (*n of them, each the key
+ * as given minus trailing whitespace and CR; NULL when none; free with
+ * strv_free). A line that is not a key is skipped, as sshd skips it: *skipped
+ * gets one message per such line (*nskipped of them), naming source_name,
+ * the 1-based line number and the reason (at most the first 20 characters of
+ * the line are quoted). */
+void authorized_keys_parse_env(const char *value, const char *source_name,
+    char ***keys, size_t *n, char ***skipped, size_t *nskipped);
 
 /* 1 when line (no line ending; leading and trailing blanks allowed) is a
  * valid public key line, else 0 with *why (when not NULL) set to a short

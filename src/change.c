@@ -68,6 +68,9 @@ void planned_file_free(struct planned_file *f)
 	}
 	free(f->path);
 	free(f->name);
+	if (f->uf != NULL)
+		userfile_free(f->uf);
+	free(f->uf);
 	if (f->orig_link != NULL)
 		unlink(f->orig_link);
 	free(f->orig_link);
@@ -165,7 +168,8 @@ int change_read_config(struct change *c)
 		c->cause = NULL;
 	}
 	/* before anything else: what a killed run left is undone */
-	rc = journal_recover(c->o->root, &c->ctx, c->dir_lock >= 0, &c->cause);
+	rc = journal_recover(c->o->root, &c->ctx, c->dir_lock >= 0, c->undo_user_file, c,
+	    &c->cause);
 	if (c->o->command == CMD_STATUS && c->dir_lock >= 0) {
 		close(c->dir_lock);
 		c->dir_lock = -1;
@@ -520,6 +524,30 @@ static int make_parent_dir(struct change *c, struct planned_file *f)
 	return rc;
 }
 
+/* Write a file of a user's ~/.ssh with the user's rights (userfile.h); an
+ * optional one that cannot be written is skipped with a warning. */
+static int commit_user_file(struct change *c, struct planned_file *f)
+{
+	char *cause = NULL;
+	int rc;
+
+	f->touched = 1;
+	log_verbose("writing %s", f->name);
+	rc = userfile_write(f->uf, f->new, f->newlen, f->exists, &c->cause);
+	if (rc == 0 || !f->optional)
+		return rc;
+	log_warn("%s; it is left as it was", c->cause);
+	free(c->cause);
+	c->cause = NULL;
+	if (userfile_restore(f->uf, f->exists, f->old, f->oldlen, &cause) != 0)
+		log_warn("%s", cause);
+	userfile_drop_orig(f->uf);
+	free(cause);
+	f->touched = 0;
+	f->skipped = 1;
+	return 0;
+}
+
 /* Write one planned file (after keeping a backup of it where asked). */
 static int commit_file(struct change *c, struct planned_file *f)
 {
@@ -530,6 +558,8 @@ static int commit_file(struct change *c, struct planned_file *f)
 		log_verbose("%s: unchanged", f->name);
 		return 0;
 	}
+	if (f->uf != NULL)
+		return commit_user_file(c, f);
 	if (f->backup != NULL && f->exists) {
 		b = change_real_path(c, f->backup);
 		rc = atomic_replace(b, f->old, f->oldlen, &f->st, &c->cause);
@@ -586,6 +616,23 @@ static void remove_parent_dir(struct planned_file *f)
 	free(dir);
 }
 
+/* Put a file of a user's ~/.ssh back with the user's rights. A failure is
+ * reported, not returned: the file holds no setting of sshd, so the rollback
+ * of sshd goes on. */
+static int restore_user_file(struct planned_file *f)
+{
+	char *cause = NULL;
+
+	if (userfile_restore(f->uf, f->exists, f->old, f->oldlen, &cause) != 0)
+		log_error("could not restore %s: %s", f->name, cause);
+	else
+		log_info("restored %s", f->name);
+	userfile_drop_orig(f->uf);
+	free(cause);
+	f->touched = 0;
+	return 0;
+}
+
 /* Put one file back as it was (remove it if it was not there); errors are
  * reported, not returned. */
 static int restore_file(struct planned_file *f)
@@ -594,6 +641,8 @@ static int restore_file(struct planned_file *f)
 
 	if (!f->touched && !f->made_parent)
 		return 0;
+	if (f->uf != NULL)
+		return restore_user_file(f);
 	if (!f->exists) {
 		if (unlink(f->path) != 0 && errno != ENOENT)
 			log_error("could not remove %s: %s", f->name, strerror(errno));
@@ -680,6 +729,22 @@ static void rollback(struct change *c, int was_running)
 
 static int leaves_sshd_alone(const struct change *c);
 
+/* Read a committed file back for the check. A user's file that cannot be read
+ * safely any more (a missing one reads as "") was changed under podpass. */
+static int read_back(struct planned_file *f, char **data, size_t *len, char **cause)
+{
+	char *why = NULL;
+	int exists;
+
+	if (f->uf == NULL)
+		return atomic_read(f->path, ATOMIC_MAX_FILE, data, len, NULL, cause);
+	if (userfile_read(f->uf, data, len, &exists, &why) == 0)
+		return 0;
+	set_cause(cause, "%s changed under podpass while it worked: %s", f->name, why);
+	free(why);
+	return EX_TEMPFAIL;
+}
+
 /* After the reload: the files hold what was planned and sshd answers. */
 static int verify(struct change *c)
 {
@@ -690,9 +755,9 @@ static int verify(struct change *c)
 
 	for (i = 0; i < c->nfiles; i++) {
 		f = c->files[i];
-		if (!planned_file_changes(f))
+		if (!planned_file_changes(f) || f->skipped)
 			continue;
-		rc = atomic_read(f->path, ATOMIC_MAX_FILE, &data, &len, NULL, &c->cause);
+		rc = read_back(f, &data, &len, &c->cause);
 		if (rc != 0)
 			return rc;
 		rc = len != f->newlen || memcmp(data, f->new, len) != 0;
@@ -792,6 +857,8 @@ static void drop_orig_links(struct change *c)
 	size_t i;
 
 	for (i = 0; i < c->nfiles; i++) {
+		if (c->files[i]->uf != NULL)
+			userfile_drop_orig(c->files[i]->uf);
 		if (c->files[i]->orig_link == NULL)
 			continue;
 		unlink(c->files[i]->orig_link);
@@ -849,6 +916,10 @@ static int write_journal(struct change *c)
 
 		if (!planned_file_changes(f) && !f->late)
 			continue;
+		if (f->uf != NULL) {	/* undone with the user's rights, never by path */
+			journal_add(&c->journal, f->name, f->exists, f->user);
+			continue;
+		}
 		journal_add(&c->journal, f->path, f->exists, NULL);
 		if (f->backup != NULL) {	/* kept as it comes: only its temp file goes */
 			backup = change_real_path(c, f->backup);

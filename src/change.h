@@ -17,6 +17,7 @@
 #include "options.h"
 #include "sshd.h"
 #include "sshd_config.h"
+#include "userfile.h"
 
 #define CHANGE_LOCK_TIMEOUT_MS 15000
 #define CHANGE_SSHD_TIMEOUT_MS 10000
@@ -37,6 +38,13 @@ struct planned_file {
 	int made_parent;	/* it was created: remove it on rollback */
 	char *orig_link;	/* a hard link to the file as it was, from the commit on */
 	int late;		/* planned by change.plan_late, written after sshd's reload */
+	/* A file in a user's ~/.ssh: read, written, checked and restored only
+	 * through userfile.h (the user's rights), never by path here; freed
+	 * with the planned file. */
+	struct userfile *uf;
+	const char *user;	/* with uf: the user whose home holds it */
+	int optional;		/* a failed write is a warning: the file is skipped */
+	int skipped;		/* it was, and is left as it was */
 };
 
 struct change {
@@ -64,6 +72,9 @@ struct change {
 	int no_start;		/* a stopped sshd stays stopped (disable) */
 	int dir_lock;		/* fd holding the flock on sshd_config's directory, or -1 */
 	struct journal journal;	/* from change_commit's first write to its last */
+	/* How a file in a user's home that a killed run left half made is undone
+	 * (keys.c, set by the command before change_read_config), or NULL. */
+	journal_userfile_undo undo_user_file;
 	/* When set, change_commit calls it after the reload or start of sshd (or
 	 * where sshd is left alone, after the other files), and only then writes the
 	 * files marked late: their new text may be what it plans (0, or an exit code

@@ -16,6 +16,7 @@
 #include "account.h"
 #include "change.h"
 #include "commands.h"
+#include "keys.h"
 #include "log.h"
 #include "shadow.h"
 #include "sshd_config.h"
@@ -126,6 +127,7 @@ int cmd_disable(const struct options *o)
 	memset(&run, 0, sizeof(run));
 	run.o = o;
 	change_init(&run.ch, o);
+	run.ch.undo_user_file = keys_undo_killed;
 	run.ch.no_start = 1;
 	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run, &nothing);

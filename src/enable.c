@@ -58,6 +58,7 @@ struct enable_run {
 	long today;		/* for the lastchg field */
 	struct planned_file keys;	/* ~/.ssh/authorized_keys */
 	size_t keys_added;
+	size_t keys_skipped;	/* lines that are not keys, keys that could not go in */
 	char *cause;
 };
 
@@ -366,8 +367,11 @@ static int plan_and_check(struct enable_run *run)
 	    (rc = check_login(run)) != 0)
 		return rc;
 	if (run->o->import_keys && (rc = keys_plan(&run->ch, &run->acct, &run->keys,
-	    &run->keys_added, &run->cause)) != 0)
+	    &run->keys_added, &run->keys_skipped)) != 0)
 		return rc;
+	/* A key file that cannot be written is skipped, unless the keys are
+	 * what --mode both needs. */
+	run->keys.optional = run->o->mode != MODE_BOTH;
 	if (run->keys_added > 0)
 		change_add_file(&run->ch, &run->keys);
 	if ((rc = check_key_for_both(run)) != 0 || (rc = read_shadow(run)) != 0)
@@ -419,11 +423,15 @@ static void print_plan(const struct enable_run *run)
 /* The closing message of a successful run. */
 static void report_success(const struct enable_run *run)
 {
+	size_t added = run->keys.skipped ? 0 : run->keys_added;
+	size_t skipped = run->keys_skipped + (run->keys.skipped ? run->keys_added : 0);
 	char *hint;
 
-	if (run->keys_added > 0)
-		log_info("added %zu key(s) from the environment to %s", run->keys_added,
-		    run->keys.name);
+	if (added > 0)
+		log_info("added %zu key(s) from the environment to %s", added, run->keys.name);
+	if (skipped > 0)
+		log_warn("%zu key line(s) from the environment skipped (see above); the "
+		    "password is set all the same", skipped);
 	if (run->o->restart == RESTART_NONE) {
 		log_info("password login for '%s' is set up; sshd was not reloaded "
 		    "(--restart none): it takes the new settings when it next starts",
@@ -463,6 +471,7 @@ int cmd_enable(const struct options *o)
 	memset(&run, 0, sizeof(run));
 	run.o = o;
 	change_init(&run.ch, o);
+	run.ch.undo_user_file = keys_undo_killed;
 	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run);
 	if (rc == 0 && o->dry_run)

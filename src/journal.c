@@ -27,13 +27,6 @@
 #define JOURNAL_MAGIC "podpass journal 1"
 #define JOURNAL_TEXT_MAX ((size_t)64 * 1024)
 
-static journal_userfile_undo userfile_undo;
-
-void journal_set_userfile_undo(journal_userfile_undo fn)
-{
-	userfile_undo = fn;
-}
-
 void journal_init(struct journal *j, const char *root)
 {
 	memset(j, 0, sizeof(*j));
@@ -264,7 +257,8 @@ static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ct
 }
 
 /* Undo the journal's change; the number of files that went back. */
-static size_t undo(const struct journal *j, const char *root, char **cause)
+static size_t undo(const struct journal *j, journal_userfile_undo undo_user, void *arg,
+    char **cause)
 {
 	size_t i, n = 0;
 
@@ -275,8 +269,8 @@ static size_t undo(const struct journal *j, const char *root, char **cause)
 			n += (size_t)undo_root_file(f);
 			remove_temps_of(f->path);
 		}
-		else if (userfile_undo != NULL &&
-		    userfile_undo(root, f->user, f->path, f->existed, cause) == 0)
+		else if (undo_user != NULL &&
+		    undo_user(arg, f->user, f->path, f->existed, cause) == 0)
 			n++;
 		else if (*cause != NULL) {
 			log_error("%s", *cause);
@@ -362,7 +356,8 @@ static void remove_orig_links(const char *root, const struct sshd_ctx *ctx)
 	}
 }
 
-int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked, char **cause)
+int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
+    journal_userfile_undo undo_user, void *arg, char **cause)
 {
 	struct journal j;
 	size_t n;
@@ -384,7 +379,7 @@ int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked, ch
 		journal_free(&j);
 		return 0;
 	}
-	n = undo(&j, root, cause);
+	n = undo(&j, undo_user, arg, cause);
 	if (n > 0)
 		reload_after_undo(&j, ctx);
 	journal_remove(&j);

@@ -26,8 +26,8 @@
 struct journal_file {
 	char *path;		/* real path */
 	int existed;		/* there was a file before: its original is path.podpass-orig */
-	char *user;		/* a file in this user's home, worked on with the user's
-				   rights (journal_set_userfile_undo), or NULL: root's */
+	char *user;		/* a file in this user's home, undone with the user's
+				   rights (journal_userfile_undo), or NULL: root's */
 };
 
 struct journal {
@@ -51,10 +51,9 @@ int journal_write(struct journal *j, char **cause);
 void journal_remove(struct journal *j);
 
 /* For a file in a user's home: undo it as that user (keys.c), 0 or an
- * exit code with *cause. */
-typedef int (*journal_userfile_undo)(const char *root, const char *user,
-    const char *path, int existed, char **cause);
-void journal_set_userfile_undo(journal_userfile_undo fn);
+ * exit code with *cause; arg is journal_recover's. */
+typedef int (*journal_userfile_undo)(void *arg, const char *user, const char *path,
+    int existed, char **cause);
 
 /* Before anything else: undo what a killed run left in root (its journal's
  * change, its temporary files, its work directories). Returns 0 (nothing
@@ -63,7 +62,7 @@ void journal_set_userfile_undo(journal_userfile_undo fn);
  * back); locked: the caller holds the lock every change takes, so no other
  * run can be writing a journal. */
 int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
-    char **cause);
+    journal_userfile_undo undo_user, void *arg, char **cause);
 
 /* Make a private work directory under base, "BASE/podpass.XXXXXX" (mode
  * 0700), and hold an flock on it for as long as *fd stays open (close it

@@ -1,9 +1,11 @@
 /* Key import for enable: PUBLIC_KEY and SSH_PUBLIC_KEY into the user's
  * ~/.ssh/authorized_keys.
  *
- * Must never: follow a symlink in the user's ~/.ssh (a user could point it
- * at /etc/shadow), add a key that is not a valid public key, duplicate a
- * key, or leave the file or ~/.ssh owned by root or open to others. */
+ * Must never: touch the user's ~/.ssh but through userfile.h (the user's
+ * own rights; for root, root-owned components only), add a key that is not
+ * a valid public key, duplicate a key, leave the file or ~/.ssh owned by
+ * root or open to others, or let a bad key or an unsafe key file stop the
+ * password from being turned on. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,81 +14,55 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
-#include "atomic.h"
 #include "authorized_keys.h"
 #include "keys.h"
 #include "log.h"
+#include "userfile.h"
 #include "util.h"
 
 static const char *const key_vars[] = { "PUBLIC_KEY", "SSH_PUBLIC_KEY" };
 
-/* Every key from the environment, validated. */
-static int collect_keys(char ***keys, size_t *n, char **cause)
+/* Every key from the environment; lines that are not keys are skipped with
+ * a warning each and counted in *skipped. */
+static void collect_keys(char ***keys, size_t *n, size_t *skipped)
 {
-	char **one;
-	size_t i, j, m;
-	int rc;
+	char **one, **bad;
+	size_t i, j, m, nbad;
 
 	*keys = NULL;
 	*n = 0;
+	*skipped = 0;
 	for (i = 0; i < sizeof(key_vars) / sizeof(key_vars[0]); i++) {
-		const char *v = getenv(key_vars[i]);
-
-		if (v == NULL)
-			continue;
-		if ((rc = authorized_keys_parse_env(v, key_vars[i], &one, &m, cause)) != 0) {
-			strv_free(*keys, *n);
-			*keys = NULL;
-			*n = 0;
-			return rc;
-		}
+		authorized_keys_parse_env(getenv(key_vars[i]), key_vars[i], &one, &m, &bad, &nbad);
+		for (j = 0; j < nbad; j++)
+			log_warn("%s: not a public key, skipped", bad[j]);
+		strv_free(bad, nbad);
+		*skipped += nbad;
 		*keys = xrealloc(*keys, (*n + m + 1) * sizeof(**keys));
 		for (j = 0; j < m; j++)
 			(*keys)[(*n)++] = one[j];
 		free(one);
 	}
-	return 0;
 }
 
-/* Refuse a path in the user's ~/.ssh that is a symlink or of the wrong type. */
-static int check_no_link(const char *path, int want_dir, char **cause)
+/* The user's ~/.ssh/authorized_keys as a userfile (malloc'd). */
+static struct userfile *keys_file(const struct change *c, const struct account *a)
 {
-	struct stat st;
+	struct userfile *u = xmalloc(sizeof(*u));
 
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : (set_cause(cause, "%s: %s", path,
-		    strerror(errno)), EX_CANTCREAT);
-	if (S_ISLNK(st.st_mode) || (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
-		set_cause(cause, "%s is %s; podpass does not add keys through it", path,
-		    S_ISLNK(st.st_mode) ? "a symbolic link" : "not a regular file or directory");
-		return EX_CANTCREAT;
-	}
-	return 0;
+	userfile_init(u, c->o->root, a->pw.home, a->pw.uid, a->pw.gid, a->gids, a->ngroups,
+	    "authorized_keys");
+	return u;
 }
 
-/* Read the current file (or nothing) and fix the owner and mode it gets. */
+/* Read the current file (or nothing) with the user's rights into f. */
 static int read_current(struct change *c, const struct account *a,
-    struct planned_file *f, const char *logical, char **cause)
+    struct planned_file *f, char **cause)
 {
-	char *real = change_real_path(c, logical), *dir = NULL;
-	int rc;
-
-	dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));
-	if ((rc = check_no_link(dir, 1, cause)) == 0)
-		rc = check_no_link(real, 0, cause);
-	free(dir);
-	free(real);
-	if (rc != 0)
-		return rc;
-	if ((rc = change_read_file(c, f, logical, 1)) != 0) {
-		set_cause(cause, "%s", c->cause);
-		return rc;
-	}
-	f->st.st_uid = a->pw.uid;
-	f->st.st_gid = a->pw.gid;
-	f->st.st_mode = S_IFREG | 0600;
-	f->make_parent = 1;
-	return 0;
+	f->uf = keys_file(c, a);
+	f->user = a->user;
+	f->name = xstrdup(f->uf->shown);
+	return userfile_read(f->uf, &f->old, &f->oldlen, &f->exists, cause);
 }
 
 /* 1 when the user's home directory exists (inside the root). */
@@ -122,36 +98,35 @@ static size_t count_keys(const char *text, size_t len)
 int keys_count_for_user(struct change *c, const struct account *a,
     const struct planned_file *planned)
 {
-	char *logical, *real, *text = NULL;
-	size_t len, n;
+	struct userfile *u;
+	char *text = NULL, *cause = NULL;
+	size_t len, n = 0;
+	int exists;
 
-	if (planned != NULL && planned->new != NULL)
+	if (planned != NULL && planned->new != NULL && !planned->skipped)
 		return (int)count_keys(planned->new, planned->newlen);
-	logical = xasprintf("%s/.ssh/authorized_keys",
-	    strcmp(a->pw.home, "/") == 0 ? "" : a->pw.home);
-	real = change_real_path(c, logical);
-	free(logical);
-	if (atomic_read(real, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) != 0) {
-		free(real);
-		return 0;
-	}
-	n = count_keys(text, len);
+	u = keys_file(c, a);
+	if (userfile_read(u, &text, &len, &exists, &cause) == 0)
+		n = count_keys(text, len);
+	else
+		log_warn("%s: its keys are not counted", cause);
 	free(text);
-	free(real);
+	free(cause);
+	userfile_free(u);
+	free(u);
 	return (int)n;
 }
 
 int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
-    size_t *added, char **cause)
+    size_t *added, size_t *skipped)
 {
-	char **keys, *logical;
+	char **keys, *cause = NULL;
 	size_t n;
 	int rc;
 
 	*added = 0;
-	if ((rc = collect_keys(&keys, &n, cause)) != 0)
-		return rc;
-	if (n == 0) {	/* a variable with no key (PUBLIC_KEY=null) still got an array */
+	collect_keys(&keys, &n, skipped);
+	if (n == 0) {
 		free(keys);
 		return 0;
 	}
@@ -159,17 +134,40 @@ int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
 		log_warn("'%s' has no home directory (%s): the key(s) from the environment "
 		    "are not added", a->user, a->pw.home);
 		strv_free(keys, n);
+		*skipped += n;
 		return 0;
 	}
-	logical = xasprintf("%s/.ssh/authorized_keys",
-	    strcmp(a->pw.home, "/") == 0 ? "" : a->pw.home);
-	rc = read_current(c, a, f, logical, cause);
-	free(logical);
+	rc = read_current(c, a, f, &cause);
 	if (rc == 0)
 		rc = authorized_keys_merge(f->old, f->oldlen, keys, n, &f->new, &f->newlen,
-		    added, cause);
+		    added, &cause);
 	strv_free(keys, n);
-	if (rc == 0 && *added > 0)
+	if (rc != 0) {
+		log_warn("%s: the key(s) from the environment are not added", cause);
+		*skipped += n;
+		*added = 0;
+	} else if (*added > 0)
 		log_verbose("adding %zu key(s) from the environment to %s", *added, f->name);
+	free(cause);
+	return 0;
+}
+
+int keys_undo_killed(void *arg, const char *user, const char *path, int existed,
+    char **cause)
+{
+	struct change *c = arg;
+	struct account a;
+	struct userfile *u;
+	int rc;
+
+	account_init(&a, user);
+	if ((rc = account_lookup(c, &a, cause)) == 0) {
+		u = keys_file(c, &a);
+		if ((rc = userfile_undo_killed(u, existed, cause)) == 0)
+			log_verbose("%s: put back as it was", path);
+		userfile_free(u);
+		free(u);
+	}
+	account_free(&a);
 	return rc;
 }

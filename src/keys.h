@@ -10,16 +10,26 @@
 #include "change.h"
 
 /* Plan ~/.ssh/authorized_keys of a->user with every key from the
- * environment that it lacks. Sets *added (0: nothing to do, f is not to be
- * committed). Returns 0, EX_DATAERR for a malformed key (naming the
- * variable and line), or EX_CANTCREAT when ~/.ssh or the file is a symlink
- * or not a directory/regular file. */
+ * environment that it lacks, read with the user's rights (userfile.h). Sets
+ * *added (0: nothing to do, f is not to be committed) and *skipped (lines
+ * that are not keys, and every key when the file cannot be worked on
+ * safely: a symlink out of reach, not a regular file, a hard link, a wrong
+ * owner), each with a warning. Returns 0: key import never stops the
+ * password. */
 int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
-    size_t *added, char **cause);
+    size_t *added, size_t *skipped);
 
 /* How many valid keys the user's ~/.ssh/authorized_keys holds: in planned
- * (when it was planned with new contents), else on disk. */
+ * (when it was planned with new contents and not skipped), else on disk,
+ * read with the user's rights (0, with a warning, when it cannot be read
+ * safely). */
 int keys_count_for_user(struct change *c, const struct account *a,
     const struct planned_file *planned);
+
+/* journal_userfile_undo for a change's struct change (arg): the user's
+ * ~/.ssh/authorized_keys that a killed run left half made, put back with the
+ * user's rights (userfile_undo_killed). */
+int keys_undo_killed(void *arg, const char *user, const char *path, int existed,
+    char **cause);
 
 #endif

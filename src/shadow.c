@@ -258,7 +258,7 @@ static int strv_has(char **v, size_t n, const struct field *name)
 
 /* Names of the groups user belongs to (primary and supplementary), NULL-terminated. */
 char **group_names_for_user(const char *text, size_t len, const char *user,
-    gid_t primary, size_t *n)
+    gid_t primary, size_t *n, gid_t **gids)
 {
 	struct lines it = { text, len, 0, 0 };
 	struct field f[MAX_FIELDS];
@@ -267,6 +267,8 @@ char **group_names_for_user(const char *text, size_t len, const char *user,
 	char **v = xcalloc(1, sizeof(*v));
 
 	*n = 0;
+	if (gids != NULL)
+		*gids = NULL;
 	while (lines_next(&it, &l)) {
 		if (l.len == 0 || l.p[0] == '+' || l.p[0] == '-')
 			continue;
@@ -278,6 +280,10 @@ char **group_names_for_user(const char *text, size_t len, const char *user,
 		if (strv_has(v, *n, &f[0]))
 			continue;
 		v = xrealloc(v, (*n + 2) * sizeof(*v));
+		if (gids != NULL) {
+			*gids = xrealloc(*gids, (*n + 1) * sizeof(**gids));
+			(*gids)[*n] = (gid_t)gid;
+		}
 		v[(*n)++] = xstrndup(f[0].p, f[0].len);
 		v[*n] = NULL;
 	}

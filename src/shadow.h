@@ -41,9 +41,11 @@ void passwd_entry_free(struct passwd_entry *e);
 
 /* Names of the groups user belongs to, from the text of /etc/group: the
  * group whose gid is primary, and every group that lists user as a member.
- * Returns a malloc'd array of malloc'd strings (free with strv_free). */
+ * Returns a malloc'd array of malloc'd strings (free with strv_free); when
+ * gids is not NULL, *gids gets a malloc'd array of their *n group ids (NULL
+ * when none). */
 char **group_names_for_user(const char *text, size_t len, const char *user,
-    gid_t primary, size_t *n);
+    gid_t primary, size_t *n, gid_t **gids);
 
 /* Find user's entry in the text of /etc/shadow. Returns 0 and fills *out
  * (and *lineno, 1-based, when not NULL), EX_NOUSER when there is no line for

@@ -15,6 +15,7 @@
 #include "atomic.h"
 #include "change.h"
 #include "commands.h"
+#include "keys.h"
 #include "log.h"
 #include "login_check.h"
 #include "sshd_config.h"
@@ -224,6 +225,7 @@ int cmd_status(const struct options *o)
 	memset(&st, 0, sizeof(st));
 	st.user = o->user;
 	change_init(&c, o);
+	c.undo_user_file = keys_undo_killed;
 	account_init(&a, o->user);
 	rc = gather(&c, &a, &st);
 	account_free(&a);

@@ -63,12 +63,12 @@
 /* Parse value and assert it gives exactly the n lines in want. */
 static void parse_expect(const char *value, const char *const *want, size_t n)
 {
-	char **keys = (char **)&keys, *cause = NULL;
-	size_t got = 99, i;
-	int rc = authorized_keys_parse_env(value, "PUBLIC_KEY", &keys, &got, &cause);
+	char **keys = (char **)&keys, **bad = (char **)&bad;
+	size_t got = 99, nbad = 99, i;
 
-	ck_assert_msg(rc == 0, "parse = %d: %s", rc, cause != NULL ? cause : "");
-	ck_assert_ptr_null(cause);
+	authorized_keys_parse_env(value, "PUBLIC_KEY", &keys, &got, &bad, &nbad);
+	ck_assert_msg(nbad == 0, "skipped: %s", nbad > 0 ? bad[0] : "");
+	ck_assert_ptr_null(bad);
 	ck_assert_uint_eq(got, n);
 	if (n == 0)
 		ck_assert_ptr_null(keys);
@@ -77,19 +77,20 @@ static void parse_expect(const char *value, const char *const *want, size_t n)
 	strv_free(keys, got);
 }
 
-/* Parse value and assert it is refused with a cause that names source and
- * line number and gives why; secret (a whole key) must not appear in it. */
+/* Parse value and assert that one line of it is skipped, with a message that
+ * names source and line number and gives why; secret (a whole key) must not
+ * appear in it. The other lines' keys are kept. */
 static void parse_refuse(const char *value, const char *source, int lineno, const char *why,
     const char *secret)
 {
-	char **keys = (char **)&keys, *cause = NULL, *where;
-	size_t n = 99;
-	int rc = authorized_keys_parse_env(value, source, &keys, &n, &cause);
+	char **keys = (char **)&keys, **bad = NULL, *cause, *where;
+	size_t n = 99, nbad = 99;
 
-	ck_assert_int_eq(rc, EX_DATAERR);
-	ck_assert_ptr_null(keys);
-	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_nonnull(cause);
+	authorized_keys_parse_env(value, source, &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(nbad, 1);
+	strv_free(keys, n);
+	cause = bad[0];
+	free(bad);
 	where = xasprintf("%s line %d: ", source, lineno);
 	ck_assert_msg(strncmp(cause, where, strlen(where)) == 0, "cause '%s' lacks '%s'", cause, where);
 	ck_assert_msg(strstr(cause, why) != NULL, "cause '%s' lacks '%s'", cause, why);
@@ -250,15 +251,16 @@ END_TEST
 
 START_TEST(test_parse_unknown_type)
 {
-	char *cause = NULL, **keys = NULL;
-	size_t n = 0;
+	char **bad = NULL, **keys = NULL;
+	size_t n = 0, nbad = 0;
 
 	parse_refuse("ssh-ed448 " ED1 " x", "PUBLIC_KEY", 1, "unknown key type", ED1);
-	/* The cause shows where the line starts, so the type can be seen. */
-	ck_assert_int_eq(authorized_keys_parse_env("ssh-foo " ED1, "PUBLIC_KEY", &keys, &n, &cause),
-	    EX_DATAERR);
-	ck_assert_ptr_nonnull(strstr(cause, "\"ssh-foo AAAAC3NzaC1l\""));
-	free(cause);
+	/* The message shows where the line starts, so the type can be seen. */
+	authorized_keys_parse_env("ssh-foo " ED1, "PUBLIC_KEY", &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(nbad, 1);
+	ck_assert_ptr_nonnull(strstr(bad[0], "\"ssh-foo AAAAC3NzaC1l\""));
+	strv_free(bad, nbad);
 	/* Options, then no known type. */
 	line_refuse("no-pty " ED1, "unknown key type");
 	line_refuse("no-pty ssh-foo " ED1, "unknown key type");
@@ -293,19 +295,20 @@ END_TEST
 
 START_TEST(test_parse_control_char)
 {
-	char *cause = NULL, **keys = NULL;
-	size_t n = 0;
+	char **bad = NULL, **keys = NULL;
+	size_t n = 0, nbad = 0;
 
 	parse_refuse("ssh-ed25519 " ED1 " alice\x01", "PUBLIC_KEY", 1, "control character", ED1);
 	parse_refuse("ssh-ed25519 " ED1 "\rssh-ed25519 " ED2, "PUBLIC_KEY", 1, "control character", NULL);
 	line_refuse("ssh-ed25519 " ED1 " a\x7f", "control character");
 	line_refuse("ssh-ed25519 " ED1 " a\nssh-ed25519 " ED2, "control character");
 	/* The quoted start of a bad line carries no raw control character. */
-	ck_assert_int_eq(authorized_keys_parse_env("\x1b[2Jssh-ed25519 " ED1, "PUBLIC_KEY", &keys,
-	    &n, &cause), EX_DATAERR);
-	ck_assert_ptr_null(strchr(cause, '\x1b'));
-	ck_assert_ptr_nonnull(strstr(cause, "\"?[2Jssh-ed25519 AAAA\""));
-	free(cause);
+	authorized_keys_parse_env("\x1b[2Jssh-ed25519 " ED1, "PUBLIC_KEY", &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(nbad, 1);
+	ck_assert_ptr_null(strchr(bad[0], '\x1b'));
+	ck_assert_ptr_nonnull(strstr(bad[0], "\"?[2Jssh-ed25519 AAAA\""));
+	strv_free(bad, nbad);
+	strv_free(keys, n);
 	/* A tab is a field separator, not a control character. */
 	ck_assert_int_eq(authorized_keys_line_valid("\tssh-ed25519\t" ED1 "\tcomment\twith tabs", NULL), 1);
 }
@@ -463,11 +466,12 @@ END_TEST
 
 START_TEST(test_parse_then_merge)
 {
-	char **keys = NULL, *cause = NULL, *out = NULL;
-	size_t n = 0, outlen = 0, added = 0;
+	char **keys = NULL, **bad = NULL, *cause = NULL, *out = NULL;
+	size_t n = 0, nbad = 0, outlen = 0, added = 0;
 	const char *value = "ssh-ed25519 " ED1 " alice\r\nno-pty ssh-ed25519 " ED1 " again\r\n";
 
-	ck_assert_int_eq(authorized_keys_parse_env(value, "SSH_PUBLIC_KEY", &keys, &n, &cause), 0);
+	authorized_keys_parse_env(value, "SSH_PUBLIC_KEY", &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(nbad, 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(authorized_keys_merge("# keys\n", 7, keys, n, &out, &outlen, &added, &cause), 0);
 	ck_assert_uint_eq(added, 1);
@@ -478,12 +482,63 @@ START_TEST(test_parse_then_merge)
 }
 END_TEST
 
+/* Lines that are not keys (a pasted fingerprint, a key without its type) are
+ * skipped, each with its own message; the keys around them are kept. */
+START_TEST(test_parse_skips_bad_lines)
+{
+	const char *value = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s alice@laptop\n"
+	    "ssh-ed25519 " ED1 " alice\n" ED2 "\n\nssh-rsa " RSA " carol";
+	char **keys = NULL, **bad = NULL;
+	size_t n = 0, nbad = 0;
+
+	authorized_keys_parse_env(value, "PUBLIC_KEY", &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(keys[0], "ssh-ed25519 " ED1 " alice");
+	ck_assert_str_eq(keys[1], "ssh-rsa " RSA " carol");
+	ck_assert_uint_eq(nbad, 2);
+	ck_assert_msg(strncmp(bad[0], "PUBLIC_KEY line 1: unknown key type", 35) == 0, "%s", bad[0]);
+	ck_assert_ptr_nonnull(strstr(bad[0], "\"SHA256:uNiVztksCsDhc\""));
+	ck_assert_msg(strncmp(bad[1], "PUBLIC_KEY line 3: unknown key type", 35) == 0, "%s", bad[1]);
+	ck_assert_ptr_null(strstr(bad[1], ED2));
+	strv_free(keys, n);
+	strv_free(bad, nbad);
+	/* Nothing but bad lines: no key, every line named. */
+	authorized_keys_parse_env("garbage\nmore garbage", "SSH_PUBLIC_KEY", &keys, &n, &bad, &nbad);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(keys);
+	ck_assert_uint_eq(nbad, 2);
+	ck_assert_msg(strncmp(bad[1], "SSH_PUBLIC_KEY line 2: ", 23) == 0, "%s", bad[1]);
+	strv_free(bad, nbad);
+}
+END_TEST
+
+/* Keys pasted one after the other on one line are each taken, with their
+ * comments; a comment that merely names a key type stays a comment. */
+START_TEST(test_parse_two_keys_one_line)
+{
+	static const char *const two[] = {
+		"ssh-ed25519 " ED1 " alice@laptop", "ssh-rsa " RSA " carol",
+	};
+	static const char *const three[] = {
+		"no-pty ssh-ed25519 " ED1, "ssh-ed25519 " ED2 " b", "ssh-rsa " RSA,
+	};
+	static const char *const one[] = { "ssh-ed25519 " ED1 " my ssh-rsa key, not ssh-rsa xyz" };
+
+	parse_expect("ssh-ed25519 " ED1 " alice@laptop ssh-rsa " RSA " carol", two, 2);
+	parse_expect("no-pty ssh-ed25519 " ED1 "\tssh-ed25519 " ED2 " b  ssh-rsa " RSA "  ",
+	    three, 3);
+	parse_expect(one[0], one, 1);
+}
+END_TEST
+
 Suite *authorized_keys_suite(void)
 {
 	Suite *s = suite_create("authorized_keys");
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_parse_none);
+	tcase_add_test(tc, test_parse_skips_bad_lines);
+	tcase_add_test(tc, test_parse_two_keys_one_line);
 	tcase_add_test(tc, test_parse_one);
 	tcase_add_test(tc, test_parse_several_lf);
 	tcase_add_test(tc, test_parse_several_crlf);

@@ -323,16 +323,16 @@ START_TEST(test_group_names)
 	const char *root[] = { "root" };
 	char **v;
 
-	v = group_names_for_user(text, len, "ubuntu", 1000, &n);
+	v = group_names_for_user(text, len, "ubuntu", 1000, &n, NULL);
 	names_expect(v, n, ubuntu, 3);
 	strv_free(v, n);
-	v = group_names_for_user(text, len, "alice", 5000, &n);
+	v = group_names_for_user(text, len, "alice", 5000, &n, NULL);
 	names_expect(v, n, alice, 2);
 	strv_free(v, n);
-	v = group_names_for_user(text, len, "root", 0, &n);
+	v = group_names_for_user(text, len, "root", 0, &n, NULL);
 	names_expect(v, n, root, 1);
 	strv_free(v, n);
-	v = group_names_for_user(text, len, "ubunt", 4242, &n);
+	v = group_names_for_user(text, len, "ubunt", 4242, &n, NULL);
 	names_expect(v, n, NULL, 0);
 	strv_free(v, n);
 	free(text);
@@ -344,11 +344,11 @@ START_TEST(test_group_names_edge)
 	const char *text = "a:x:10:,,\nb:x:11:u\r\nc:x:12:v,u";
 	const char *want[] = { "b", "c" };
 	size_t n;
-	char **v = group_names_for_user(text, strlen(text), "u", 999, &n);
+	char **v = group_names_for_user(text, strlen(text), "u", 999, &n, NULL);
 
 	names_expect(v, n, want, 2);
 	strv_free(v, n);
-	v = group_names_for_user("", 0, "u", 0, &n);
+	v = group_names_for_user("", 0, "u", 0, &n, NULL);
 	names_expect(v, n, NULL, 0);
 	strv_free(v, n);
 }

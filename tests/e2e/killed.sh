@@ -10,8 +10,9 @@
 #   - nothing is left: no journal, no *.podpass-* beside /etc/shadow or sshd_config, no
 #     work directory of the killed run;
 #   - podpass enable then works, and the new password logs in.
-# Two starting states: root with a password (/etc/shadow before the reload) and '*'
-# (after it).
+# Three starting states: root with a password (/etc/shadow before the reload), root '*'
+# (after it), and alice with a key to import from PUBLIC_KEY (her authorized_keys is a
+# file of the change, written and undone with her rights).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" = 0 ] && ! command -v strace >/dev/null 2>&1; then
@@ -31,12 +32,23 @@ if ! strace -qq -o /dev/null true 2>"$WORK/strace.err"; then
 fi
 
 make_client_key root
+rmdir /home/alice 2>/dev/null || true
+useradd -m -s /bin/bash alice
+make_client_key alice
+# The key alice's run imports (PUBLIC_KEY), so that her ~/.ssh/authorized_keys is a
+# file of the change too, written with her rights.
+ssh-keygen -q -t ed25519 -N '' -C killed-import -f "$WORK/import"
 echo 'PasswordAuthentication no' >/etc/ssh/sshd_config.d/50-killed.conf
 start_sshd
-files=(/etc/shadow /etc/shadow- /etc/ssh/sshd_config)
+files=(/etc/shadow /etc/shadow- /etc/ssh/sshd_config /home/alice/.ssh/authorized_keys)
 save() { local f; for f in "${files[@]}"; do cp -p -- "$f" "$WORK/$1.$(basename "$f")"; done; }
 restore() { local f; for f in "${files[@]}"; do cp -p -- "$WORK/$1.$(basename "$f")" "$f"; done; }
-same_as() { local f; for f in /etc/shadow /etc/ssh/sshd_config; do cmp -s "$f" "$WORK/$1.$(basename "$f")" || return 1; done; }
+same_as() {
+    local f
+    for f in /etc/shadow /etc/ssh/sshd_config /home/alice/.ssh/authorized_keys; do
+        cmp -s "$f" "$WORK/$1.$(basename "$f")" || return 1
+    done
+}
 
 # reset NAME: the saved files back, sshd reloaded into them (old settings).
 reset() {
@@ -53,26 +65,39 @@ reset() {
 # leftovers: what no run may leave (work directories: this namespace's own /run, and
 # the killed run's, from its trace, in the machine's /tmp).
 leftovers() {
-    find /etc /etc/ssh /root/.ssh -maxdepth 1 \( -name '*.podpass-*' -o -name '.podpass-journal*' \) 2>/dev/null
+    find /etc /etc/ssh /root/.ssh /home/alice/.ssh -maxdepth 1 \
+        \( -name '*.podpass-*' -o -name '.podpass-journal*' \) 2>/dev/null
     find /run -maxdepth 1 -name 'podpass.*' 2>/dev/null
     sed -n 's/^mkdir("\([^"]*podpass\.[^"]*\)", .*) *= 0$/\1/p' "$WORK/run.trace" |
         while read -r d; do [ ! -e "$d" ] || echo "$d"; done
 }
 
+# enable_args STATE: the run each state kills.
+enable_args() {
+    case $1 in
+    alice) echo "-u alice" ;;
+    esac
+}
+user_of() { if [ "$1" = alice ]; then echo alice; else echo root; fi; }
+
 runs=0 undone=0 whole=0 said=0
 save pristine
-for state in pw star; do
+for state in pw star alice; do
     restore pristine
     case $state in
-    pw) set_password root "$pw_old" ;;
+    pw | alice) set_password root "$pw_old"; set_password alice "$pw_old" ;;
     star) usermod -p '*' root ;;
     esac
     save "$state"
     reset "$state"
+    user=$(user_of "$state")
+    read -r -a args <<<"$(enable_args "$state")"
+    export PUBLIC_KEY
+    if [ "$state" = alice ]; then PUBLIC_KEY=$(cat "$WORK/import.pub"); else PUBLIC_KEY=; fi
     step "$state: a clean run, to count the calls"
-    E2E_LAST_CMD="strace podpass enable (counting)"
+    E2E_LAST_CMD="strace podpass enable ${args[*]} (counting)"
     timeout -k 5 "$KILL_TIMEOUT" strace -qq -o "$WORK/trace" -e trace="$KILL_SYSCALLS" -- \
-        "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" ||
+        "$PODPASS" enable "${args[@]}" --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" ||
         fail "$state: the clean run failed"
     IFS=, read -r -a calls <<<"$KILL_SYSCALLS"
     for sc in "${calls[@]}"; do
@@ -85,12 +110,10 @@ for state in pw star; do
             rc=0
             timeout -k 5 "$KILL_TIMEOUT" strace -qq -o "$WORK/run.trace" -e trace="$sc,mkdir" \
                 -e inject="$sc:signal=KILL:when=$n" -- \
-                "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+                "$PODPASS" enable "${args[@]}" --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
             [ "$rc" = 0 ] || [ "$rc" = 137 ] || fail "$label: exit $rc, neither 0 nor 137 (killed)"
-            killed=$(sed -n 's/^+++ killed by SIGKILL.*//p' "$WORK/run.trace" | wc -l)
-            [ "$rc" = 137 ] || [ "$killed" = 0 ] || fail "$label: killed, but exit $rc"
             E2E_LAST_CMD="podpass status (after $label)"
-            expect_exit 0 "$PODPASS" status
+            expect_exit 0 "$PODPASS" status -u "$user"
             if [ "$rc" = 137 ] && last_stderr_has "killed"; then said=$((said + 1)); fi
             left=$(leftovers)
             [ -z "$left" ] || fail "$label: left after status: $(echo "$left" | tr '\n' ' ')"
@@ -98,11 +121,13 @@ for state in pw star; do
                 [ "$(offered_methods)" = publickey ] || fail "$label: files as before, but sshd offers $(offered_methods)"
                 undone=$((undone + 1))
             else
-                login_password root "$pw_new" >/dev/null
+                login_password "$user" "$pw_new" >/dev/null
                 whole=$((whole + 1))
             fi
-            podpass_ok enable --password-stdin <<<"$pw_new"
-            login_password root "$pw_new" >/dev/null
+            podpass_ok enable "${args[@]}" --password-stdin <<<"$pw_new"
+            login_password "$user" "$pw_new" >/dev/null
+            [ "$state" != alice ] || grep -qF "$(cat "$WORK/import.pub")" /home/alice/.ssh/authorized_keys ||
+                fail "$label: the imported key is not in alice's file after enable"
             runs=$((runs + 1))
         done
     done

@@ -629,3 +629,53 @@ make_hash() { # PASSWORD
         E2E_PW=$1 perl -e 'print crypt($ENV{E2E_PW}, q($6$) . "e2esalt1"), "\n"'
     fi
 }
+
+# ---------------------------------------------------------------- a user as the attacker
+
+# as_user USER CMD...: run CMD with USER's uid, gid and groups, as a login of USER would.
+as_user() {
+    local u=$1
+    shift
+    setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups -- "$@"
+}
+
+# wait_file_has FILE ERE [SECONDS]: wait until FILE holds a line matching ERE (an event a
+# background process reports), at most SECONDS (default 20); fail after that.
+wait_file_has() {
+    local n=0 max=$((${3:-20} * 100))
+    until grep -qE -- "$2" "$1" 2>/dev/null; do
+        [ "$n" -lt "$max" ] || fail "no line matching '$2' in $1 after ${3:-20} s"
+        n=$((n + 1))
+        sleep 0.01
+    done
+}
+
+# outside_snapshot NAME: path, type, mode, owner, link count and link target of everything
+# under /etc and /root, and the sha256 of every regular file there but /etc/shadow and
+# /etc/shadow- (a password run rewrites those; their owner and mode are kept).
+outside_snapshot() {
+    e2e_outside_state >"$WORK/outside.$1"
+}
+
+e2e_outside_state() {
+    find /etc /root -xdev ! -name .pwd.lock -printf '%p %y %m %u:%g %n %l\n' | sort
+    find /etc /root -xdev -type f ! -path /etc/shadow ! -path /etc/shadow- ! -name .pwd.lock \
+        -exec sha256sum {} + | sort -k 2
+}
+
+# assert_outside_unchanged NAME: nothing under /etc and /root changed since the snapshot.
+assert_outside_unchanged() {
+    e2e_outside_state >"$WORK/outside.now"
+    if ! diff -u "$WORK/outside.$1" "$WORK/outside.now" >"$WORK/outside.diff"; then
+        head -n 40 "$WORK/outside.diff" | sed -e 's/^/      /' >&2
+        fail "files under /etc or /root changed since '$1' (diff above)"
+    fi
+}
+
+# assert_no_podpass_leftovers: no kept original (*.podpass-orig) and no temp file
+# (*.podpass-*) anywhere under /etc, /root or /home.
+assert_no_podpass_leftovers() {
+    local left
+    left=$(find /etc /root /home -xdev -name '*.podpass-*' 2>/dev/null | head -n 5)
+    [ -z "$left" ] || fail "podpass left files behind: $(echo "$left" | tr '\n' ' ')"
+}
