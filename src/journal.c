@@ -239,16 +239,29 @@ static void remove_temps_of(const char *path)
 	free(dir);
 }
 
-/* Reload the running sshd so that it reads the files put back. */
+/* Reload the running sshd so that it reads the files put back. The killed
+ * run may have sent its SIGHUP: while the pidfile's sshd lives but does not
+ * listen yet (it is restarting itself), wait for it, up to 10 s. */
 static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ctx)
 {
 	struct sshd_listener l;
 	char *cause = NULL;
+	pid_t pid;
+	int tries, rc;
 
 	if (j->listen.naddr == 0 || j->listen.port <= 0)
 		return;
-	if (sshd_find_listener(ctx, j->pidfile, j->listen.port, &l, &cause) == 0 &&
-	    l.pid != 0 && sshd_reload(l.pid, &j->listen, 10000, &cause) == 0)
+	for (tries = 0; ; tries++) {
+		rc = sshd_find_listener(ctx, j->pidfile, j->listen.port, &l, &cause);
+		pid = j->pidfile != NULL ? sshd_pidfile_pid(ctx, j->pidfile) : 0;
+		if (rc != 0 || l.pid != 0 || pid <= 0 || kill(pid, 0) != 0 || tries >= 500)
+			break;
+		sshd_listener_free(&l);
+		usleep(20 * 1000);
+	}
+	if (rc == 0 && l.pid == 0)
+		log_info("no sshd listens: it reads the files put back when it starts");
+	if (rc == 0 && l.pid != 0 && sshd_reload(l.pid, &j->listen, 10000, &cause) == 0)
 		log_info("sshd (pid %ld) was reloaded with the files put back", (long)l.pid);
 	if (cause != NULL)
 		log_error("%s", cause);

@@ -636,7 +636,7 @@ static char *listener_args(pid_t pid, char ***extra, size_t *nextra)
 }
 
 /* The pid written in pidfile (a path inside root), or 0. */
-static pid_t pid_from_file(const struct sshd_ctx *ctx, const char *pidfile)
+pid_t sshd_pidfile_pid(const struct sshd_ctx *ctx, const char *pidfile)
 {
 	char *path = path_under_root(ctx->root, pidfile), buf[32];
 	long v = 0;
@@ -826,7 +826,7 @@ int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port
 		return 0;
 	if ((n = sshd_listen_inodes(getpid(), port, v, 16)) == 0)
 		return 0;
-	p = pidfile ? pid_from_file(ctx, pidfile) : 0;
+	p = pidfile ? sshd_pidfile_pid(ctx, pidfile) : 0;
 	if (!is_our_listener(ctx, p) || count_owned_by(p, v, n) == 0)
 		p = scan_holders(ctx, v, n, 1);
 	if ((rc = refuse_other_holders(ctx, p, port, v, n, cause)) != 0 || p == 0)
@@ -1414,7 +1414,7 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
 	if (rc != 0)
 		return rc;
 	while (now_ms() < deadline) {
-		pid = pid_from_file(ctx, pidfile);
+		pid = sshd_pidfile_pid(ctx, pidfile);
 		if (pid > 0 && is_listener(pid))
 			return wait_listening(pid, l, NULL, 0, (int)(deadline - now_ms()),
 			    cause);

@@ -117,6 +117,9 @@ size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max
 int sshd_diag_parse(const void *buf, size_t len, int port, unsigned long *inodes,
     size_t *n, size_t max, int *interrupted);
 
+/* The pid written in pidfile (inside ctx's root), or 0. */
+pid_t sshd_pidfile_pid(const struct sshd_ctx *ctx, const char *pidfile);
+
 /* Wait until pid, an sshd listener that may be restarting itself after a
  * SIGHUP, listens on port again. 0 then; -1 when it is gone, is no longer
  * podpass's sshd (root, ctx's binary: its pid taken by another process), or

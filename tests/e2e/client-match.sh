@@ -4,7 +4,8 @@
 # `PasswordAuthentication no` does not block enable (exit 0), but enable warns, naming
 # the file and the lines (as they are after the change), and so do `status` and
 # `status --json` (its warnings array).
-# The warning matters: a password login from 127.0.0.1 is indeed refused.
+# The warning matters: a password login from 127.0.0.1 is indeed refused. Seven such
+# sections give seven warnings (none is dropped).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
@@ -53,4 +54,16 @@ grep '^warning:' "$WORK/last.out" | grep -Fq "$E2E_SSHD_CONFIG:$sline:" ||
 step "the warning is right: a password login from 127.0.0.1 is refused"
 login_password_fails root "$pw"
 login_key root
+
+step "seven such sections in a drop-in: status --json lists all seven warnings"
+for i in 1 2 3 4 5 6 7; do
+    printf 'Match Address 198.51.100.%d\n    PasswordAuthentication no\n' "$i"
+done >/etc/ssh/sshd_config.d/40-many.conf
+podpass_ok status --json
+python3 - "$WORK/last.out" <<'PY' || fail "status --json does not list a warning for each of the seven sections"
+import json, sys
+d = json.load(open(sys.argv[1]))
+hits = {a for a in range(1, 8) for x in d["warnings"] if "198.51.100.%d" % a in x}
+sys.exit(0 if len(hits) == 7 else 1)
+PY
 pass
