@@ -38,7 +38,7 @@ if [ -z "$mirror" ]; then
     exit 1
 fi
 # What the scenarios run inside the root (tests/e2e/lib.sh checks for them).
-packages=openssh-server,openssh-client,sshpass,procps,iproute2,python3
+packages=openssh-server,openssh-client,sshpass,procps,iproute2,python3,inotify-tools
 stamp="suite=$suite variant=minbase mirror=$mirror include=$packages"
 
 [ "$(id -u)" = 0 ] || { echo "mkroot.sh: needs root (debootstrap, chroot)" >&2; exit 77; }
