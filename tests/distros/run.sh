@@ -9,7 +9,7 @@
 # suite in $PODPASS_DISTROS (bullseye: Debian 11, OpenSSH 8.4; trixie: Debian 13,
 # OpenSSH 10.0), the root from mkroot.sh (made once, then cached) and every scenario
 # given (by default all of tests/e2e but fault-injection, signals and killed, which need
-# strace) run with
+# strace, and keys-flip) run with
 # E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
 # $PODPASS_DISTRO_LOGS (distros-logs/ by default). Exit 0 only when every check
 # passed; a skip (no root, no unshare) is exit 77.
@@ -35,8 +35,10 @@ else
     scenarios=()
     for s in "$e2e"/*.sh; do
         case $(basename "$s") in
-        # strace's injections test podpass's own code paths, not the release's
-        lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh) ;;
+        # strace's injections and keys-flip's 160 runs of a race test podpass's own
+        # code paths, not the release's
+        lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh | \
+            keys-flip.sh) ;;
         *) scenarios+=("$(basename "$s")") ;;
         esac
     done
