@@ -527,7 +527,8 @@ static void take_keys(const char *p, size_t len, const struct key_span *ks, char
 		(*keys)[(*n)++] = xstrndup(p, trim_end(p, (size_t)(next - p)));
 		len -= (size_t)(next - p);
 		p = next;
-		line_check(p, len, &more);
+		if (line_check(p, len, &more) != NULL)
+			return;	/* cannot be: second_key checked its type and data */
 		ks = &more;
 	}
 	*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));

@@ -730,10 +730,10 @@ static int read_reply(int fd, struct buf *b, int *fds, int *nfds)
 			return 0;
 		if (r < 0 && errno != EINTR && errno != EAGAIN)
 			return -1;
-		if (r > 0)
+		if (r > 0) {
 			take_fds(&m, fds, nfds);
-		if (r > 0)
 			buf_add(b, chunk, (size_t)r);
+		}
 	}
 }
 

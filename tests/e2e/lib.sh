@@ -134,7 +134,11 @@ e2e_chroot() {
     mount --rbind /dev "$new/dev"
     mkdir -p "$new/e2e" "$new/e2e-tmp"
     chmod 0700 "$new/e2e-tmp"
-    cp -- "$E2E_DIR"/*.sh "$E2E_DIR"/*.py "$new/e2e/"
+    cp -- "$E2E_DIR"/*.sh "$new/e2e/"
+    local py
+    for py in "$E2E_DIR"/*.py; do # helpers such as tty.py, where there are any
+        if [ -e "$py" ]; then cp -- "$py" "$new/e2e/"; fi
+    done
     mkdir -p "$new/usr/local/sbin"
     cp -- "$PODPASS" "$new/usr/local/sbin/podpass"
     chmod 0755 "$new/usr/local/sbin/podpass"

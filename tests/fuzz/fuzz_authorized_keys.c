@@ -47,16 +47,15 @@ static int printable(const char *s)
 	return 1;
 }
 
-/* parse_env on value: the keys (maybe none) or NULL when it refused. */
+/* parse_env on value: the keys (maybe none); every skipped line gets a
+ * printable message. It never refuses the whole value (*ok is always 1). */
 static char **parse(const char *value, size_t *n, int *ok)
 {
-	char **keys = NULL, *cause = NULL;
+	char **keys = NULL, **skipped = NULL;
 	const char *why;
-	size_t i, len;
-	int rc = authorized_keys_parse_env(value, "PUBLIC_KEY", &keys, n, &cause);
+	size_t i, len, nskipped = 0;
 
-	PROPERTY((rc == 0 && cause == NULL) || (rc == EX_DATAERR && cause != NULL &&
-	    keys == NULL && *n == 0 && printable(cause)));
+	authorized_keys_parse_env(value, "PUBLIC_KEY", &keys, n, &skipped, &nskipped);
 	for (i = 0; i < *n; i++) {
 		len = strlen(keys[i]);
 		PROPERTY(len > 0 && strpbrk(keys[i], "\r\n") == NULL);
@@ -64,8 +63,10 @@ static char **parse(const char *value, size_t *n, int *ok)
 		why = "unset";
 		PROPERTY(authorized_keys_line_valid(keys[i], &why) == 1);
 	}
-	*ok = rc == 0;
-	free(cause);
+	for (i = 0; i < nskipped; i++)
+		PROPERTY(skipped[i] != NULL && printable(skipped[i]));
+	strv_free(skipped, nskipped);
+	*ok = 1;
 	return keys;
 }
 
@@ -111,6 +112,29 @@ static void merge(const char *text, size_t len, char *const *keys, size_t n)
 	free(out);
 }
 
+/* 1 when key is a whole line of text (blanks and a '\r' around it aside):
+ * two keys pasted on one line are taken apart, and only the first is then
+ * in the text as sshd reads it. */
+static int line_in_text(const char *text, size_t len, const char *key)
+{
+	const char *p = text, *end = text + len, *nl, *s, *e;
+	size_t klen = strlen(key);
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		for (s = p; s < nl && (*s == ' ' || *s == '\t'); s++)
+			;
+		for (e = nl; e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'); e--)
+			;
+		if ((size_t)(e - s) == klen && memcmp(s, key, klen) == 0)
+			return 1;
+		if (nl == end)
+			break;
+	}
+	return 0;
+}
+
 /* Merge the parsed keys, alone, with fixed ones, into nothing; when the
  * keys come from the text itself, nothing is added. */
 static void merge_parsed(const char *text, size_t len, char **keys, size_t n, int from_text)
@@ -124,10 +148,17 @@ static void merge_parsed(const char *text, size_t len, char **keys, size_t n, in
 	merge(text, len, keys, n);
 	merge(text, len, all, n + 3);
 	merge(NULL, 0, all, n + 3);
-	if (from_text) {
-		PROPERTY(authorized_keys_merge(text, len, keys, n, &out, &outlen, &added,
+	if (from_text) {	/* a key standing alone on a line of the text is in it */
+		size_t i, m = 0;
+		char **alone = xcalloc(n + 1, sizeof(*alone));
+
+		for (i = 0; i < n; i++)
+			if (line_in_text(text, len, keys[i]))
+				alone[m++] = keys[i];
+		PROPERTY(authorized_keys_merge(text, len, alone, m, &out, &outlen, &added,
 		    NULL) == 0 && added == 0);
 		free(out);
+		free(alone);
 	}
 	free(all);
 }

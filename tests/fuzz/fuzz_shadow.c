@@ -214,7 +214,7 @@ static void try_lookups(const char *text, size_t len, const char *user)
 		passwd_entry_free(&pe);
 	}
 	free(cause);
-	groups = group_names_for_user(text, len, user, primary, &n);
+	groups = group_names_for_user(text, len, user, primary, &n, NULL);
 	PROPERTY(groups != NULL && groups[n] == NULL);
 	for (i = 0; i < n; i++) {
 		PROPERTY(groups[i][0] != '\0' && strpbrk(groups[i], ":\n") == NULL);

@@ -169,7 +169,7 @@ static void check_pattern(const char *s, const char *pat)
 static void query_tree(const struct sshd_config *cfg, const char *text, size_t len)
 {
 	static char *const groups[] = { (char *)"root", (char *)"sudo", (char *)"wheel" };
-	struct login_subject s = { "root", 0, groups, 3, MODE_EITHER, NULL, cfg };
+	struct login_subject s = { "root", 0, groups, 3, MODE_EITHER, NULL, cfg, NULL, 0, 0 };
 	struct buf dump = { NULL, 0, 0 };
 	char *cause = NULL;
 	size_t i;
