@@ -432,6 +432,16 @@ static int check_current_and_candidate(struct change *c, const char *spec)
 	return rc_cur;
 }
 
+/* From sshd's effective settings (c->dump): its PidFile and where it listens. */
+static int where_sshd_listens(struct change *c)
+{
+	free(c->pidfile);
+	c->pidfile = sshd_dump_get(c->dump, "pidfile");
+	if (c->pidfile == NULL)
+		c->pidfile = xstrdup("/run/sshd.pid");
+	return sshd_listen_from_dump(c->dump, &c->listen, &c->cause);
+}
+
 /* Find the running listener and decide, before any write, whether the
  * restart mode can be honoured. Another program on sshd's port (a process
  * that only looks like sshd, even one named so) is refused by
@@ -442,10 +452,7 @@ static int plan_restart(struct change *c)
 	unsigned long inode;
 	int rc;
 
-	c->pidfile = sshd_dump_get(c->dump, "pidfile");
-	if (c->pidfile == NULL)
-		c->pidfile = xstrdup("/run/sshd.pid");
-	if ((rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause)) != 0)
+	if ((rc = where_sshd_listens(c)) != 0)
 		return rc;
 	if (c->o->restart == RESTART_NONE)
 		return 0;
@@ -826,12 +833,8 @@ int change_inspect(struct change *c, const char *user)
 		return rc;
 	spec = check_spec(c, user);
 	rc = check_candidate(c, spec);
-	if (rc == 0) {
-		c->pidfile = sshd_dump_get(c->dump, "pidfile");
-		if (c->pidfile == NULL)
-			c->pidfile = xstrdup("/run/sshd.pid");
-		rc = sshd_listen_from_dump(c->dump, &c->listen, &c->cause);
-	}
+	if (rc == 0)
+		rc = where_sshd_listens(c);
 	if (rc == 0) {
 		rc = sshd_find_listener(&c->ctx, c->pidfile, c->listen.port, &c->running,
 		    &c->cause);
