@@ -290,7 +290,8 @@ static size_t host_key_paths(const struct change *c, char **paths, size_t max)
 }
 
 /* /run/sshd (sshd refuses to start without it), registered for removal until
- * change_free decides to keep it (sshd runs from it). */
+ * the change is whole (keep_rundir: sshd runs from it) or change_free removes
+ * it. */
 static int make_rundir(struct change *c)
 {
 	sigset_t old;
@@ -931,20 +932,46 @@ static int write_journal(struct change *c)
 		}
 	}
 	c->journal.pidfile = c->pidfile != NULL ? xstrdup(c->pidfile) : NULL;
+	c->journal.listener = c->listener;
 	c->journal.listen = c->listen;
 	if ((rc = journal_write(&c->journal, &c->cause)) != 0)
 		journal_remove(&c->journal);
 	return rc;
 }
 
-/* fatal() during the commit (cleanup.c): undo what was done, as a failure would. */
-static void rollback_on_fatal(void *arg)
+/* The change is whole: an sshd it started runs from the /run/sshd podpass
+ * made, which no exit may remove from now on (a fatal() while reporting). */
+static void keep_rundir(struct change *c)
+{
+	char *rundir;
+
+	if (!c->rundir_created || c->o->restart == RESTART_NONE)
+		return;
+	rundir = path_under_root(c->o->root, "/run/sshd");
+	cleanup_forget(rundir);
+	free(rundir);
+	c->rundir_created = 0;	/* not podpass's to remove any more */
+}
+
+/* fatal() during the commit (cleanup.c): undo what was done, as a failure
+ * would; podpass then aborts (134: nothing changed). */
+static int rollback_on_fatal(void *arg)
 {
 	struct change *c = arg;
 
 	rollback(c, c->was_running);
 	journal_remove(&c->journal);
 	drop_orig_links(c);
+	return -1;
+}
+
+/* fatal() once the change is whole (reporting it, freeing): the outcome is
+ * fixed, so podpass says so and exits 0, as for a signal that came too late. */
+static int kept_on_fatal(void *arg)
+{
+	(void)arg;
+	log_warn("the change was whole before this error, and it stays");
+	return 0;
 }
 
 int change_commit(struct change *c)
@@ -972,6 +999,7 @@ int change_commit(struct change *c)
 			goto failed;
 	if ((rc = verify(c)) != 0)
 		goto failed;
+	keep_rundir(c);
 	c->committed = 1;
 	goto out;
 failed:
@@ -980,7 +1008,7 @@ failed:
 out:
 	journal_remove(&c->journal);	/* first: the links are the undo's material */
 	drop_orig_links(c);
-	cleanup_set_fatal_hook(NULL, NULL);
+	cleanup_set_fatal_hook(c->committed ? kept_on_fatal : NULL, NULL);
 	return rc;
 }
 
@@ -1033,7 +1061,7 @@ void change_free(struct change *c)
 		char *rundir = path_under_root(c->o->root, "/run/sshd");
 
 		if (c->o->restart == RESTART_NONE || c->o->dry_run || !c->committed)
-			sshd_remove_rundir(&c->ctx);
+			sshd_remove_rundir(&c->ctx);	/* no sshd started runs from it */
 		cleanup_forget(rundir);
 		free(rundir);
 	}

@@ -26,7 +26,7 @@ static struct {
 	int is_dir;
 } entries[CLEANUP_MAX];
 
-static void (*fatal_hook)(void *);
+static int (*fatal_hook)(void *);
 static void *fatal_hook_arg;
 
 /* Remove every registered path, last registered first (async-signal-safe). */
@@ -53,12 +53,16 @@ static void on_signal(int signo)
 }
 
 /* fatal(): roll back a change under way, then clean up (log.c runs this
- * once: a fatal() inside it aborts at once). */
-static void on_fatal(void)
+ * once: a fatal() inside it aborts at once). The hook's exit code, or -1:
+ * abort. */
+static int on_fatal(void)
 {
+	int code = -1;
+
 	if (fatal_hook != NULL)
-		fatal_hook(fatal_hook_arg);
+		code = fatal_hook(fatal_hook_arg);
 	remove_all();
+	return code;
 }
 
 void cleanup_catch_signals(void)
@@ -123,7 +127,7 @@ void cleanup_forget(const char *path)
 	free(gone);
 }
 
-void cleanup_set_fatal_hook(void (*fn)(void *), void *arg)
+void cleanup_set_fatal_hook(int (*fn)(void *), void *arg)
 {
 	sigset_t old;
 

@@ -28,7 +28,8 @@ void cleanup_forget(const char *path);
 void cleanup_block(sigset_t *old);
 void cleanup_unblock(const sigset_t *old);
 
-/* On fatal(), before the registered paths go: fn(arg), or nothing (NULL). */
-void cleanup_set_fatal_hook(void (*fn)(void *), void *arg);
+/* On fatal(), before the registered paths go: fn(arg), or nothing (NULL).
+ * fn returns the code podpass then exits with, or -1 to abort. */
+void cleanup_set_fatal_hook(int (*fn)(void *), void *arg);
 
 #endif

@@ -75,6 +75,8 @@ int journal_write(struct journal *j, char **cause)
 	buf_printf(&b, "%s\npid %ld\nport %d\n", JOURNAL_MAGIC, (long)j->pid, j->listen.port);
 	if (j->pidfile != NULL && one_line(j->pidfile))
 		buf_printf(&b, "pidfile %s\n", j->pidfile);
+	if (j->listener > 0)
+		buf_printf(&b, "listener %ld\n", (long)j->listener);
 	for (i = 0; i < j->listen.naddr; i++)
 		buf_printf(&b, "listen %s\n", j->listen.addr[i]);
 	for (i = 0; i < j->nfiles && rc == 0; i++) {
@@ -131,6 +133,8 @@ static int parse_line(struct journal *j, char *line)
 
 	if (strncmp(line, "pid ", 4) == 0)
 		j->pid = (pid_t)strtol(line + 4, NULL, 10);
+	else if (strncmp(line, "listener ", 9) == 0)
+		j->listener = (pid_t)strtol(line + 9, NULL, 10);
 	else if (strncmp(line, "port ", 5) == 0)
 		j->listen.port = (int)strtol(line + 5, NULL, 10);
 	else if (strncmp(line, "pidfile ", 8) == 0) {
@@ -240,8 +244,9 @@ static void remove_temps_of(const char *path)
 }
 
 /* Reload the running sshd so that it reads the files put back. The killed
- * run may have sent its SIGHUP: while the pidfile's sshd lives but does not
- * listen yet (it is restarting itself), wait for it, up to 10 s. */
+ * run may have sent its SIGHUP: while the listener it signalled (or the
+ * pidfile's sshd) lives but does not listen yet (it is restarting itself,
+ * and may yet read the changed files), wait for it, up to 10 s. */
 static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ctx)
 {
 	struct sshd_listener l;
@@ -251,6 +256,8 @@ static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ct
 
 	if (j->listen.naddr == 0 || j->listen.port <= 0)
 		return;
+	if (j->listener > 0)
+		sshd_wait_listener(ctx, j->listener, j->listen.port, 10000);
 	for (tries = 0; ; tries++) {
 		rc = sshd_find_listener(ctx, j->pidfile, j->listen.port, &l, &cause);
 		pid = j->pidfile != NULL ? sshd_pidfile_pid(ctx, j->pidfile) : 0;

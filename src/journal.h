@@ -36,6 +36,7 @@ struct journal {
 	struct journal_file files[JOURNAL_MAX_FILES];
 	size_t nfiles;
 	char *pidfile;		/* sshd's, as the change found it */
+	pid_t listener;		/* the listener the change may signal, or 0 */
 	struct sshd_listen listen;
 };
 

@@ -4,11 +4,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int current_level = LOG_LEVEL_INFO;
-static void (*fatal_hook)(void);
+static int (*fatal_hook)(void);
 
 void log_set_level(int level)
 {
@@ -55,15 +56,16 @@ LOG_FN(log_info, LOG_LEVEL_INFO, NULL)
 LOG_FN(log_verbose, LOG_LEVEL_VERBOSE, NULL)
 LOG_FN(log_debug, LOG_LEVEL_DEBUG, "debug: ")
 
-void log_set_fatal_hook(void (*hook)(void))
+void log_set_fatal_hook(int (*hook)(void))
 {
 	fatal_hook = hook;
 }
 
 void fatal(const char *fmt, ...)
 {
-	void (*hook)(void) = fatal_hook;
+	int (*hook)(void) = fatal_hook;
 	va_list ap;
+	int code = -1;
 
 	va_start(ap, fmt);
 	fputs("podpass: fatal: ", stderr);
@@ -72,6 +74,10 @@ void fatal(const char *fmt, ...)
 	va_end(ap);
 	fatal_hook = NULL;	/* a fatal() inside the hook aborts at once */
 	if (hook != NULL)
-		hook();
+		code = hook();
+	if (code >= 0) {
+		fflush(stdout);
+		_exit(code);
+	}
 	abort();
 }

@@ -19,8 +19,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For the impossible: print, run the hook (cleanup.c: roll back a change under
- * way, remove temporary files) once, and abort. */
+ * way, remove temporary files) once, and abort, or exit with the code the hook
+ * returns when it is not -1 (a change already whole: 0). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void log_set_fatal_hook(void (*hook)(void));
+void log_set_fatal_hook(int (*hook)(void));
 
 #endif

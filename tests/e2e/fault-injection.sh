@@ -133,20 +133,6 @@ fi_reload() {
     fail "sshd (pid $1) did not come back after SIGHUP (restoring the starting state)"
 }
 
-# fi_stop_sshd: stop every sshd of this namespace (each by its pid), wait until gone.
-fi_stop_sshd() {
-    local p i=0
-    for p in $(pgrep -x sshd || true); do
-        kill "$p" 2>/dev/null || true
-    done
-    while pgrep -x sshd >/dev/null; do
-        [ "$i" -lt 500 ] || fail "sshd did not stop (restoring the starting state)"
-        sleep 0.02
-        i=$((i + 1))
-    done
-    rm -rf /run/sshd /run/sshd.pid
-}
-
 # fi_detach: a tracer (strace -D, -f) may still trace the sshd that podpass started:
 # end it (SIGTERM: with -I1 it detaches from what it traces) and wait until it is gone.
 fi_detach() {
@@ -218,7 +204,7 @@ fi_judge() {
             base_hups=$(sighups)
             base_inodes=$(fi_listen_inodes)
         else
-            fi_stop_sshd
+            stop_sshd
         fi
         fi_state >"$WORK/state.now"
         cmp -s "$WORK/state.base" "$WORK/state.now" || fail "$label: cannot restore the starting files"
@@ -253,7 +239,7 @@ fi_judge() {
         fi
         # sshd children of podpass's banner probes may still be there (when the fault
         # hit them): they do not listen; end them so the next run starts the same.
-        fi_stop_sshd
+        stop_sshd
     fi
     clean=$((clean + 1))
 }
@@ -332,7 +318,7 @@ fi_count() {
     echo
     try_login_password root "$pw_new" || fail "the clean run under strace exited 0 but the password login fails"
     fi_restore_files
-    if [ "$state" = running ]; then fi_reload "$base_pid"; else fi_stop_sshd; fi
+    if [ "$state" = running ]; then fi_reload "$base_pid"; else stop_sshd; fi
 }
 
 # fi_inject STATE SYSCALLS ERRNO WHO: one run per N, N up to the count of the most used
@@ -389,7 +375,7 @@ fi_inject_exec() {
         base_hups=$(sighups)
         base_inodes=$(fi_listen_inodes)
     else
-        fi_stop_sshd
+        stop_sshd
     fi
     for ((k = 1; k <= kmax; k++)); do
         echo 0 >/run/fi-exec/count
@@ -412,7 +398,7 @@ fi_base() {
         pgrep -x sshd >/dev/null || start_sshd
         base_pid=$(sshd_listener_pid)
     else
-        fi_stop_sshd
+        stop_sshd
         base_pid=""
     fi
     fi_state >"$WORK/state.base"
@@ -578,7 +564,7 @@ fi
 # same listener with the old settings, not start another sshd beside it.
 if fi_want race; then
     step "sshd running, slow to come back after SIGHUP; a failure right after the SIGHUP"
-    fi_stop_sshd
+    stop_sshd
     mkdir -p /run/sshd
     chmod 0755 /run/sshd
     strace -f -I1 -qq -o /dev/null -e trace=bind -e inject=bind:delay_enter=300000 -- \

@@ -31,42 +31,20 @@ if ! strace -qq -o /dev/null true 2>"$WORK/strace.err"; then
     e2e_skip "strace cannot trace here: $(head -n 1 "$WORK/strace.err")"
 fi
 
-make_client_key root
-rmdir /home/alice 2>/dev/null || true
-useradd -m -s /bin/bash alice
-make_client_key alice
-# The key alice's run imports (PUBLIC_KEY), so that her ~/.ssh/authorized_keys is a
-# file of the change too, written with her rights.
-ssh-keygen -q -t ed25519 -N '' -C killed-import -f "$WORK/import"
-echo 'PasswordAuthentication no' >/etc/ssh/sshd_config.d/50-killed.conf
+kept_setup killed
 start_sshd
-files=(/etc/shadow /etc/shadow- /etc/ssh/sshd_config /home/alice/.ssh/authorized_keys)
-save() { local f; for f in "${files[@]}"; do cp -p -- "$f" "$WORK/$1.$(basename "$f")"; done; }
-restore() { local f; for f in "${files[@]}"; do cp -p -- "$WORK/$1.$(basename "$f")" "$f"; done; }
-same_as() {
-    local f
-    for f in /etc/shadow /etc/ssh/sshd_config /home/alice/.ssh/authorized_keys; do
-        cmp -s "$f" "$WORK/$1.$(basename "$f")" || return 1
-    done
-}
 
 # reset NAME: the saved files back, sshd reloaded into them (old settings).
 reset() {
-    restore "$1"
+    kept_restore "$1"
     kill -HUP "$(sshd_listener_pid)"
-    local i
-    for ((i = 0; ; i++)); do
-        [ "$(offered_methods)" = publickey ] && break
-        [ "$i" -lt 100 ] || fail "sshd does not serve the old settings after the reset"
-        sleep 0.1
-    done
+    wait_old_settings
 }
 
 # leftovers: what no run may leave (work directories: this namespace's own /run, and
 # the killed run's, from its trace, in the machine's /tmp).
 leftovers() {
-    find /etc /etc/ssh /root/.ssh /home/alice/.ssh -maxdepth 1 \
-        \( -name '*.podpass-*' -o -name '.podpass-journal*' \) 2>/dev/null
+    podpass_leftovers
     find /run -maxdepth 1 -name 'podpass.*' 2>/dev/null
     sed -n 's/^mkdir("\([^"]*podpass\.[^"]*\)", .*) *= 0$/\1/p' "$WORK/run.trace" |
         while read -r d; do [ ! -e "$d" ] || echo "$d"; done
@@ -81,14 +59,14 @@ enable_args() {
 user_of() { if [ "$1" = alice ]; then echo alice; else echo root; fi; }
 
 runs=0 undone=0 whole=0 said=0
-save pristine
+kept_save pristine
 for state in pw star alice; do
-    restore pristine
+    kept_restore pristine
     case $state in
     pw | alice) set_password root "$pw_old"; set_password alice "$pw_old" ;;
     star) usermod -p '*' root ;;
     esac
-    save "$state"
+    kept_save "$state"
     reset "$state"
     user=$(user_of "$state")
     read -r -a args <<<"$(enable_args "$state")"
@@ -117,7 +95,7 @@ for state in pw star alice; do
             if [ "$rc" = 137 ] && last_stderr_has "killed"; then said=$((said + 1)); fi
             left=$(leftovers)
             [ -z "$left" ] || fail "$label: left after status: $(echo "$left" | tr '\n' ' ')"
-            if same_as "$state"; then
+            if kept_same "$state"; then
                 [ "$(offered_methods)" = publickey ] || fail "$label: files as before, but sshd offers $(offered_methods)"
                 undone=$((undone + 1))
             else
@@ -134,6 +112,45 @@ for state in pw star alice; do
 done
 echo "    $runs runs killed: $undone left as before (undone where needed), $whole whole;" \
     "status said so after $said"
+
+# Killed just after its SIGHUP, while sshd restarts itself: between closing its
+# listeners and listening again (it re-execs, and only then reads the files) nothing
+# listens on port 22, and sshd's pidfile is gone. The next run must wait for that sshd
+# and then reload it into the files put back, not take it for stopped. strace delays
+# sshd's re-exec, so that status surely comes in that gap.
+state=pw
+step "$state: SIGKILL just after the SIGHUP, sshd slow to restart, then status"
+kept_restore "$state"
+reset "$state"
+PUBLIC_KEY=
+timeout -k 5 "$KILL_TIMEOUT" strace -qq -o "$WORK/trace" -e trace=kill -- \
+    "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" ||
+    fail "$state: the clean run failed"
+hup=$(grep '^kill(' "$WORK/trace" | grep -n 'SIGHUP' | head -n 1 | cut -d: -f1)
+[ -n "$hup" ] || fail "the clean run sent sshd no SIGHUP"
+reset "$state"
+sshd=$(sshd_listener_pid)
+strace -qq -o "$WORK/sshd.trace" -p "$sshd" -e trace=execve \
+    -e inject=execve:delay_enter=2000000 &
+tracer=$!
+for ((i = 0; ; i++)); do
+    [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$sshd/status")" = 0 ] || break
+    [ "$i" -lt 500 ] || fail "strace did not attach to sshd (pid $sshd)"
+    sleep 0.02
+done
+rc=0
+timeout -k 5 "$KILL_TIMEOUT" strace -qq -o "$WORK/run.trace" -e trace=kill \
+    -e inject="kill:signal=KILL:when=$((hup + 1))" -- \
+    "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
+[ "$rc" = 137 ] || fail "the run to kill just after its SIGHUP exited $rc"
+E2E_LAST_CMD="podpass status (after a kill just after the SIGHUP)"
+expect_exit 0 "$PODPASS" status
+last_stderr_has "sshd \\(pid $sshd\\) was reloaded with the files put back" ||
+    fail "status did not reload the restarting sshd (pid $sshd)"
+kill "$tracer"
+wait "$tracer" || true
+kept_same "$state" || fail "the files are not as before after status"
+[ "$(offered_methods)" = publickey ] || fail "sshd offers $(offered_methods), not the old settings"
 [ "$said" -gt 0 ] || fail "status never said it found what a killed run left"
 [ "$undone" -gt 0 ] || fail "no kill came before the change was whole"
 pass

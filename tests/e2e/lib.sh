@@ -374,6 +374,20 @@ sshd_listener_pid() {
     printf '%s\n' "$pids"
 }
 
+# stop_sshd: stop every sshd of this namespace (each by its pid), wait until it is gone.
+stop_sshd() {
+    local p i=0
+    for p in $(pgrep -x sshd || true); do
+        kill "$p" 2>/dev/null || true
+    done
+    while pgrep -x sshd >/dev/null; do
+        [ "$i" -lt 500 ] || fail "sshd did not stop"
+        sleep 0.02
+        i=$((i + 1))
+    done
+    rm -rf /run/sshd /run/sshd.pid
+}
+
 assert_no_sshd() {
     if pgrep -x sshd >/dev/null; then
         fail "an sshd is running and should not be: $(pgrep -a -x sshd | tr '\n' ';')"
@@ -682,4 +696,47 @@ assert_no_podpass_leftovers() {
     local left
     left=$(find /etc /root /home -xdev -name '*.podpass-*' 2>/dev/null | head -n 5)
     [ -z "$left" ] || fail "podpass left files behind: $(echo "$left" | tr '\n' ' ')"
+}
+
+# ---------------------------------------------------------------- a run cut short
+
+# kept_setup NAME: root and alice with client keys, a key for alice's run to import
+# ($WORK/import.pub, for PUBLIC_KEY: her ~/.ssh/authorized_keys is then a file of the
+# change too, written with her rights) and a drop-in that turns password login off.
+kept_setup() {
+    make_client_key root
+    rmdir /home/alice 2>/dev/null || true
+    useradd -m -s /bin/bash alice
+    make_client_key alice
+    ssh-keygen -q -t ed25519 -N '' -C "$1-import" -f "$WORK/import"
+    echo 'PasswordAuthentication no' >"/etc/ssh/sshd_config.d/50-$1.conf"
+}
+
+# The account, sshd and key files of a run that a kill or a failure may cut short:
+# kept_save NAME copies them (owner and mode kept), kept_restore NAME puts the copies
+# back, kept_same NAME says whether every one of them but /etc/shadow- equals its copy.
+E2E_KEPT=(/etc/shadow /etc/shadow- /etc/ssh/sshd_config /home/alice/.ssh/authorized_keys)
+kept_save() { local f; for f in "${E2E_KEPT[@]}"; do cp -p -- "$f" "$WORK/$1.$(basename "$f")"; done; }
+kept_restore() { local f; for f in "${E2E_KEPT[@]}"; do cp -p -- "$WORK/$1.$(basename "$f")" "$f"; done; }
+kept_same() {
+    local f
+    for f in "${E2E_KEPT[@]}"; do
+        [ "$f" = /etc/shadow- ] || cmp -s "$f" "$WORK/$1.$(basename "$f")" || return 1
+    done
+}
+
+# wait_old_settings: after a reload, wait until sshd offers root publickey alone again.
+wait_old_settings() {
+    local i
+    for ((i = 0; ; i++)); do
+        [ "$(offered_methods)" = publickey ] && break
+        [ "$i" -lt 100 ] || fail "sshd does not serve the old settings after the reset"
+        sleep 0.1
+    done
+}
+
+# podpass_leftovers: a journal or *.podpass-* file beside the files a run writes.
+podpass_leftovers() {
+    find /etc /etc/ssh /root/.ssh /home/alice/.ssh -maxdepth 1 \
+        \( -name '*.podpass-*' -o -name '.podpass-journal*' \) 2>/dev/null
 }
