@@ -65,7 +65,7 @@ void fatal(const char *fmt, ...)
 {
 	int (*hook)(void) = fatal_hook;
 	va_list ap;
-	int code = -1;
+	int code;
 
 	va_start(ap, fmt);
 	fputs("podpass: fatal: ", stderr);
@@ -73,8 +73,7 @@ void fatal(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	fatal_hook = NULL;	/* a fatal() inside the hook aborts at once */
-	if (hook != NULL)
-		code = hook();
+	code = hook != NULL ? hook() : -1;
 	if (code >= 0) {
 		fflush(stdout);
 		_exit(code);
