@@ -25,9 +25,12 @@
 #include "change.h"
 #include "cleanup.h"
 #include "journal.h"
+#include "listener.h"
 #include "log.h"
+#include "sockets.h"
 #include "sshd.h"
 #include "sshd_config.h"
+#include "sshd_files.h"
 #include "util.h"
 
 #define CHECK_ADDR "203.0.113.1"	/* a documentation address: "some client out there" */
@@ -401,7 +404,7 @@ static int check_candidate(struct change *c, const char *spec)
  * candidate's check). Its refusal is the one reported when both fail. */
 static int check_current_and_candidate(struct change *c, const char *spec)
 {
-	struct sshd_child cur;
+	struct proc_child cur;
 	char *cur_cause = NULL;
 	int rc, rc_cur;
 
@@ -461,7 +464,7 @@ static int plan_restart(struct change *c)
 	c->listener = c->running.pid;
 	if (rc != 0 || (c->listener == 0 && c->no_start))
 		return rc;
-	if (c->listener == 0 && sshd_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
+	if (c->listener == 0 && sockets_listen_inodes(getpid(), c->listen.port, &inode, 1)) {
 		set_cause(&c->cause, "another program listens on port %d, so sshd could "
 		    "not start there; nothing was changed", c->listen.port);
 		return EX_UNAVAILABLE;	/* a second look, after one that may have failed */

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "journal.h"
+#include "listener.h"
 #include "options.h"
 #include "sshd.h"
 #include "sshd_config.h"

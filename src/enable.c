@@ -26,6 +26,7 @@
 #include "login_check.h"
 #include "secret.h"
 #include "shadow.h"
+#include "sshd_files.h"
 #include "util.h"
 
 /* The password's hashing, on a thread of its own: with yescrypt it takes tens of

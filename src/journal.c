@@ -21,6 +21,7 @@
 
 #include "atomic.h"
 #include "journal.h"
+#include "listener.h"
 #include "log.h"
 #include "util.h"
 

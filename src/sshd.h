@@ -1,49 +1,20 @@
-/* Everything podpass does with sshd and ssh-keygen as processes: validate a
- * config, read effective settings, create what sshd needs to run, find the
- * running listener, reload or start it, and wait until it answers.
+/* Everything podpass does with sshd and ssh-keygen as programs: validate a
+ * config and read its effective settings (sshd -T), create host keys and the
+ * privilege separation directory, parse the listen addresses, and start,
+ * reload or stop the listener and wait until it answers. Which process is the
+ * listener: listener.h; which sockets listen: sockets.h; whether sshd
+ * answers: probe.h; running a child: proc.h.
  *
- * Must never: give a child the password or any of podpass's environment,
- * signal a process that is not the sshd listener, or call sshd ready
- * before its listener answers with an SSH banner. */
+ * Must never: signal a process that is not the sshd listener, or call sshd
+ * ready before its listener answers with a key exchange. */
 #ifndef PODPASS_SSHD_H
 #define PODPASS_SSHD_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sshd_config.h"
-
-struct sshd_ctx {
-	const char *root;	/* "/" or a directory that children are chrooted into */
-	const char *sshd_path;	/* the sshd binary, inside root */
-	const char *config_path;	/* the main sshd_config, inside root */
-};
-
-#define SSHD_LISTEN_MAX 8
-
-/* Where the listener is: from sshd -T output. */
-struct sshd_listen {
-	char addr[SSHD_LISTEN_MAX][64];	/* numeric addresses to connect to (wildcards become loopback) */
-	size_t naddr;
-	int port;		/* the first listen address's port */
-};
-
-/* The environment every child gets: a fixed PATH and nothing else. */
-extern char *const sshd_child_env[];
-
-/* Run argv (argv[0] absolute, inside root) with sshd_child_env, chrooted
- * into root when it is not "/". Captures standard output into *out and
- * standard error into *err (either may be NULL to discard). *status is the
- * exit status, or 128 + signal. Returns 0 when the child ran, else EX_OSERR. */
-int sshd_run(const char *root, char *const argv[], char **out, char **err,
-    int *status, char **cause);
-
-/* A child started by sshd_effective_start: its pid and the read ends of the
- * pipes on its standard output and error. */
-struct sshd_child {
-	pid_t pid;
-	int outfd, errfd;
-};
+#include "proc.h"
+#include "sshd_ctx.h"
 
 /* 0 when the sshd binary is there and executable, else EX_UNAVAILABLE. */
 int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
@@ -57,12 +28,12 @@ int sshd_check_installed(const struct sshd_ctx *ctx, char **cause);
 int sshd_effective(const struct sshd_ctx *ctx, const char *config, const char *hostkey,
     char *const *extra, size_t nextra, const char *spec, char **dump, char **cause);
 
-/* sshd_effective in two halves (sshd_run_start, sshd_run_finish): start the
+/* sshd_effective in two halves (proc_run_start, proc_run_finish): start the
  * run, then take its result as sshd_effective returns it. */
 int sshd_effective_start(const struct sshd_ctx *ctx, const char *config,
     const char *hostkey, char *const *extra, size_t nextra, const char *spec,
-    struct sshd_child *ch, char **cause);
-int sshd_effective_finish(struct sshd_child *ch, char **dump, char **cause);
+    struct proc_child *ch, char **cause);
+int sshd_effective_finish(struct proc_child *ch, char **dump, char **cause);
 
 /* How many of the configured host keys (paths inside root) exist. */
 size_t sshd_count_host_keys(const struct sshd_ctx *ctx, char *const *paths, size_t n);
@@ -82,43 +53,6 @@ void sshd_remove_rundir(const struct sshd_ctx *ctx);
 
 /* Parse "listenaddress"/"port" from sshd -T output. */
 int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause);
-
-/* A running sshd listener. */
-struct sshd_listener {
-	pid_t pid;		/* 0 when none runs */
-	char **extra;		/* "-o"/"-p" options from its command line, in pairs */
-	size_t nextra;
-};
-
-/* The running sshd listener for this config: the process named in pidfile
- * (inside root) or else found in /proc, that holds a listening socket on
- * port, runs as root (real and effective uid) and runs ctx->sshd_path (the
- * same device and inode). l->pid is 0 when none runs. EX_UNAVAILABLE with
- * *cause (naming its pid, user and process name) when any other process
- * holds a listening socket on port: podpass never signals it. EX_CONFIG with
- * *cause when the running sshd reads another config file than
- * ctx->config_path (its -f argument, or without one sshd's default,
- * /etc/ssh/sshd_config). */
-int sshd_find_listener(const struct sshd_ctx *ctx, const char *pidfile, int port,
-    struct sshd_listener *l, char **cause);
-void sshd_listener_free(struct sshd_listener *l);
-
-/* The inodes of the listening TCP sockets on port in pid's network
- * namespace (IPv4 and IPv6). Returns how many were found, at most max. */
-size_t sshd_listen_inodes(pid_t pid, int port, unsigned long *inodes, size_t max);
-
-/* Read one reply of the kernel's socket diagnostics (NETLINK_SOCK_DIAG, len
- * bytes of netlink messages in buf) to a dump of listening TCP sockets: add the
- * inodes of the ones on port to inodes (*n so far, at most max), and set
- * *interrupted when a message carries NLM_F_DUMP_INTR (the dump is not
- * consistent). Returns 0 when more is to come, 1 at the end of the dump
- * (NLMSG_DONE), -1 when the kernel reports an error (NLMSG_ERROR, or a
- * NLMSG_DONE that carries a negative error). sshd_listen_inodes's reader. */
-int sshd_diag_parse(const void *buf, size_t len, int port, unsigned long *inodes,
-    size_t *n, size_t max, int *interrupted);
-
-/* The pid written in pidfile (inside ctx's root), or 0. */
-pid_t sshd_pidfile_pid(const struct sshd_ctx *ctx, const char *pidfile);
 
 /* Wait until pid, an sshd listener that may be restarting itself after a
  * SIGHUP, listens on port again. 0 then; -1 when it is gone, is no longer
@@ -144,31 +78,4 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
  * which run in their own processes, stay. Pid 1 is never stopped. */
 int sshd_stop(pid_t pid, int timeout_ms, char **cause);
 
-/* How a listen address answered a probe connection, from least to most telling. */
-enum sshd_probe_result {
-	SSHD_PROBE_NO_CONNECT,	/* the connection was refused or timed out */
-	SSHD_PROBE_STALLED,	/* connected, but no key exchange came in the time,
-				 * and the connection was still open: slow, maybe
-				 * busy, not known to be dead */
-	SSHD_PROBE_DROPPED,	/* sshd's drop message ("Not allowed at this time",
-				 * "Exceeded MaxStartups"): busy, or refusing the
-				 * address for a while */
-	SSHD_PROBE_NO_KEX,	/* connected, but the connection ended or said
-				 * something else before a key exchange: a session
-				 * process that died serves no login */
-	SSHD_PROBE_KEX,		/* "SSH-2.0-" banner, then sshd's first key exchange
-				 * packet: sshd serves logins */
-};
-
-/* Probe the listen addresses in turn, each within timeout_ms, until one
- * answers SSHD_PROBE_KEX; returns the most telling answer. *drop (when drop is
- * not NULL) is then the drop message an address sent, or NULL. */
-enum sshd_probe_result sshd_probe(const struct sshd_listen *l, int timeout_ms,
-    const char **drop);
-
 #endif
-
-/* An sshd_config_loader (sshd_config.h) that reads Include files from disk
- * under the root given as ctx (a const char *). */
-int sshd_files_loader(void *ctx, const char *pattern, struct sshd_source **files,
-    size_t *n, char **cause);

@@ -180,3 +180,11 @@ char *path_under_root(const char *root, const char *path)
 		path++;
 	return xasprintf("%.*s/%s", (int)rl, root, path);
 }
+
+void rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}

@@ -39,6 +39,9 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 char *buf_take(struct buf *b, size_t *len);
 void buf_free(struct buf *b);
 
+/* Trim trailing newlines, carriage returns and spaces (a child's message ends in a newline). */
+void rtrim(char *s);
+
 /* Join root and an absolute path: ("/tmp/r", "/etc/x") -> "/tmp/r/etc/x"; root "/" or NULL -> copy. */
 char *path_under_root(const char *root, const char *path);
 

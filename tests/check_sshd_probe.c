@@ -1,7 +1,7 @@
 /* sshd_probe against a real listening socket on loopback, served by a forked
  * child that answers as a given sshd would (or not at all) and closes; sshd_reload
  * and sshd_find_listener against a child that stands in for an sshd listener;
- * sshd_diag_parse on netlink replies made here. */
+ * sockets_diag_parse on netlink replies made here. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #include "check_suites.h"
+#include "listener.h"
+#include "probe.h"
+#include "sockets.h"
 #include "sshd.h"
 
 struct server {
@@ -551,7 +554,7 @@ START_TEST(find_listener_refuses_other_binary)
 }
 END_TEST
 
-/* Netlink messages for sshd_diag_parse. */
+/* Netlink messages for sockets_diag_parse. */
 struct diag_reply {
 	union {
 		struct nlmsghdr h;
@@ -603,26 +606,26 @@ START_TEST(diag_parse_done_ends_dump)
 	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
 	diag_add_socket(&r, NLM_F_MULTI, 2222, 222);
 	diag_add_socket(&r, NLM_F_MULTI, 22, 333);
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 0);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(v[0], 111);
 	ck_assert_uint_eq(v[1], 333);
 	memset(&r, 0, sizeof(r));
 	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof(zero));
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(intr, 0);
 
 	memset(&r, 0, sizeof(r));
 	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
 	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &err, sizeof(err));
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
 
 	memset(&r, 0, sizeof(r));
 	memset(&e, 0, sizeof(e));
 	e.error = -ENOENT;
 	diag_add(&r, NLMSG_ERROR, 0, &e, sizeof(e));
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), -1);
 }
 END_TEST
 
@@ -639,13 +642,13 @@ START_TEST(diag_parse_interrupted)
 	diag_add_socket(&r, NLM_F_MULTI, 22, 111);
 	diag_add_socket(&r, NLM_F_MULTI | NLM_F_DUMP_INTR, 22, 222);
 	diag_add(&r, NLMSG_DONE, NLM_F_MULTI, &zero, sizeof(zero));
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
 	ck_assert_int_eq(intr, 1);
 
 	memset(&r, 0, sizeof(r));
 	intr = 0;
 	diag_add(&r, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, &zero, sizeof(zero));
-	ck_assert_int_eq(sshd_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
+	ck_assert_int_eq(sockets_diag_parse(r.buf.bytes, r.len, 22, v, &n, 8, &intr), 1);
 	ck_assert_int_eq(intr, 1);
 }
 END_TEST
@@ -681,7 +684,7 @@ static int listen_on(int family, int *port, unsigned long *inode)
 	return fd;
 }
 
-/* sshd_listen_inodes finds exactly the listening sockets on a port (IPv4 and
+/* sockets_listen_inodes finds exactly the listening sockets on a port (IPv4 and
  * IPv6), not a connected one, and nothing on a port nobody listens on. */
 START_TEST(listen_inodes_found)
 {
@@ -691,7 +694,7 @@ START_TEST(listen_inodes_found)
 
 	fd4 = listen_on(AF_INET, &port, &inode4);
 	ck_assert_int_ge(fd4, 0);
-	n = sshd_listen_inodes(getpid(), port, v, 8);
+	n = sockets_listen_inodes(getpid(), port, v, 8);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(v[0], inode4);
 
@@ -706,18 +709,18 @@ START_TEST(listen_inodes_found)
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	}
-	ck_assert_uint_eq(sshd_listen_inodes(getpid(), port, v, 8), 1);
+	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port, v, 8), 1);
 	close(c);
 
 	fd6 = listen_on(AF_INET6, &port6, &inode6);
 	if (fd6 >= 0) {
-		n = sshd_listen_inodes(getpid(), port6, v, 8);
+		n = sockets_listen_inodes(getpid(), port6, v, 8);
 		ck_assert_uint_eq(n, 1);
 		ck_assert_uint_eq(v[0], inode6);
 		close(fd6);
 	}
 	close(fd4);
-	ck_assert_uint_eq(sshd_listen_inodes(getpid(), port, v, 8), 0);
+	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port, v, 8), 0);
 }
 END_TEST
 
