@@ -111,6 +111,7 @@ int main(void)
 	int failed;
 
 	srunner_add_suite(sr, authorized_keys_suite());
+	srunner_add_suite(sr, change_suite());
 	srunner_add_suite(sr, hash_suite());
 	srunner_add_suite(sr, login_check_suite());
 	srunner_add_suite(sr, options_suite());
