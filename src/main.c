@@ -58,12 +58,21 @@ static int flush_stdout(int rc)
 	return rc == 0 ? EX_IOERR : rc;
 }
 
+/* Print the usage on fp. */
+static void print_usage(FILE *fp)
+{
+	char *usage = options_usage();
+
+	fputs(usage, fp);
+	free(usage);
+}
+
 /* Run the chosen command. */
 static int dispatch(const struct options *o)
 {
 	switch (o->command) {
 	case CMD_HELP:
-		fputs(options_usage(), stdout);
+		print_usage(stdout);
 		return 0;
 	case CMD_VERSION:
 		printf("podpass %s\n", PACKAGE_VERSION);
@@ -73,7 +82,7 @@ static int dispatch(const struct options *o)
 	case CMD_STATUS:
 		break;
 	case CMD_NONE:
-		fputs(options_usage(), stderr);
+		print_usage(stderr);
 		return EX_USAGE;
 	}
 	if (geteuid() != 0) {

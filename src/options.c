@@ -60,23 +60,149 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char usage_text[] =
-"usage: podpass enable  [-u USER] [--password-stdin | --password-file FILE | --generate]\n"
-"                       [--encrypted] [--mode either|both] [--restart auto|reload|start|none]\n"
-"                       [--method METHOD] [--min-length N] [--dry-run] [--sshd-config PATH]\n"
-"                       [--no-import-keys] [--sshd PATH] [--root DIR] [-c FILE] [-q] [-v]\n"
-"       podpass disable [-u USER] [--lock-password] [--restart ...] [--dry-run] ...\n"
-"       podpass status  [-u USER] [--json]\n"
+/* Which command takes which option, one row per command (as tmux's
+ * cmd_entry): long option names in synopsis order, alternatives joined by
+ * '|'. --help and --version go with every command. An option a command does
+ * not take is a usage error; --help prints its synopsis from this table. */
+static const struct cmd_entry {
+	const char *name;
+	enum pp_command command;
+	const char *options;
+} cmd_table[] = {
+	{ "enable", CMD_ENABLE, "user password-stdin|password-file|generate encrypted mode "
+	    "restart method min-length no-import-keys dry-run sshd-config sshd root config "
+	    "quiet verbose" },
+	{ "disable", CMD_DISABLE, "user lock-password restart dry-run sshd-config sshd root "
+	    "config quiet verbose" },
+	{ "status", CMD_STATUS, "user json mode sshd-config sshd root config quiet verbose" },
+};
+#define CMD_TABLE_SIZE (sizeof(cmd_table) / sizeof(cmd_table[0]))
+
+/* How the synopsis writes an option other than as a bare --NAME. */
+static const struct { const char *name; const char *shown; } option_shown[] = {
+	{ "user", "-u USER" }, { "config", "-c FILE" }, { "quiet", "-q" }, { "verbose", "-v" },
+	{ "password-file", "--password-file FILE" }, { "mode", "--mode either|both" },
+	{ "restart", "--restart auto|reload|start|none" }, { "method", "--method METHOD" },
+	{ "min-length", "--min-length N" }, { "sshd-config", "--sshd-config PATH" },
+	{ "sshd", "--sshd PATH" }, { "root", "--root DIR" },
+};
+
+#define USAGE_WIDTH 80		/* columns, newline excluded */
+#define USAGE_INDENT "       "	/* as wide as "usage: " */
+#define USAGE_NAME_WIDTH 7	/* the longest command name, "disable" */
+
+static const char usage_tail[] =
 "       podpass --help | --version\n"
 "\n"
-"The password is never taken from the command line. It comes from, first match wins:\n"
-"--password-stdin (one line), --password-file FILE, --generate (printed alone on\n"
-"standard output), the environment variable PODPASS_PASSWORD, or a prompt on a terminal.\n"
+"The password is never taken from the command line. It comes from, first match\n"
+"wins: --password-stdin (one line), --password-file FILE, --generate (printed\n"
+"alone on standard output), the environment variable PODPASS_PASSWORD, or a\n"
+"prompt on a terminal.\n"
 "With --encrypted the secret given is a ready crypt(5) hash.\n";
 
-const char *options_usage(void)
+/* The row of a command, or NULL (no command, --help, --version). */
+static const struct cmd_entry *cmd_find(enum pp_command command)
 {
-	return usage_text;
+	size_t i;
+
+	for (i = 0; i < CMD_TABLE_SIZE; i++)
+		if (cmd_table[i].command == command)
+			return &cmd_table[i];
+	return NULL;
+}
+
+/* 1 when the option list holds name as a whole word. */
+static int list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == '|') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '|'))
+			return 1;
+	return 0;
+}
+
+int options_command_takes(enum pp_command command, const char *name)
+{
+	const struct cmd_entry *e = cmd_find(command);
+
+	if (strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
+		return 1;
+	return e != NULL && list_has(e->options, name);
+}
+
+/* Add one option, as the synopsis writes it, to b. */
+static void usage_add_option(struct buf *b, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(option_shown) / sizeof(option_shown[0]); i++)
+		if (strlen(option_shown[i].name) == len &&
+		    strncmp(option_shown[i].name, name, len) == 0) {
+			buf_addstr(b, option_shown[i].shown);
+			return;
+		}
+	buf_printf(b, "--%.*s", (int)len, name);
+}
+
+/* One item of a row ("mode", "a|b|c") as "[--mode either|both]" or "[a | b | c]". */
+static char *usage_item(const char *item, size_t len)
+{
+	const char *end = item + len, *bar;
+	struct buf b = { 0 };
+
+	buf_addstr(&b, "[");
+	while (item < end) {
+		if ((bar = memchr(item, '|', (size_t)(end - item))) == NULL)
+			bar = end;
+		usage_add_option(&b, item, (size_t)(bar - item));
+		if (bar < end)
+			buf_addstr(&b, " | ");
+		item = bar < end ? bar + 1 : end;
+	}
+	buf_addstr(&b, "]");
+	return buf_take(&b, NULL);
+}
+
+/* One command's synopsis, wrapped under its first option. */
+static void usage_command(struct buf *b, const char *lead, const struct cmd_entry *e)
+{
+	const char *p = e->options;
+	size_t col, indent, n;
+	char *item;
+
+	buf_printf(b, "%spodpass %-*s", lead, USAGE_NAME_WIDTH, e->name);
+	col = indent = strlen(lead) + strlen("podpass ") + USAGE_NAME_WIDTH;
+	for (; *p != '\0'; p += n + (p[n] == ' ')) {
+		n = strcspn(p, " ");
+		item = usage_item(p, n);
+		if (col + 1 + strlen(item) > USAGE_WIDTH) {
+			buf_printf(b, "\n%*s", (int)indent, "");
+			col = indent;
+		}
+		buf_printf(b, " %s", item);
+		col += 1 + strlen(item);
+		free(item);
+	}
+	buf_addstr(b, "\n");
+}
+
+char *options_usage(void)
+{
+	struct buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < CMD_TABLE_SIZE; i++)
+		usage_command(&b, i == 0 ? "usage: " : USAGE_INDENT, &cmd_table[i]);
+	buf_addstr(&b, usage_tail);
+	return buf_take(&b, NULL);
+}
+
+const struct option *options_long_options(void)
+{
+	return long_options;
 }
 
 void options_init(struct options *o)
@@ -163,13 +289,33 @@ static void set_str(char **field, const char *value)
 /* Map the first argument to a command. */
 static enum pp_command parse_command(const char *s)
 {
-	if (strcmp(s, "enable") == 0)
-		return CMD_ENABLE;
-	if (strcmp(s, "disable") == 0)
-		return CMD_DISABLE;
-	if (strcmp(s, "status") == 0)
-		return CMD_STATUS;
+	size_t i;
+
+	for (i = 0; i < CMD_TABLE_SIZE; i++)
+		if (strcmp(s, cmd_table[i].name) == 0)
+			return cmd_table[i].command;
 	return CMD_NONE;
+}
+
+/* Refuse an option that the command named on the command line does not
+ * take (without a command, podpass only prints the usage). */
+static int check_command_takes(enum pp_command command, int c, char **cause)
+{
+	const struct cmd_entry *e = cmd_find(command);
+	size_t i;
+
+	for (i = 0; e != NULL && long_options[i].name != NULL; i++) {
+		if (long_options[i].val != c ||
+		    options_command_takes(command, long_options[i].name))
+			continue;
+		if (c < OPT_PASSWORD_STDIN)
+			set_cause(cause, "%s does not take -%c (see podpass --help)", e->name, c);
+		else
+			set_cause(cause, "%s does not take --%s (see podpass --help)", e->name,
+			    long_options[i].name);
+		return EX_USAGE;
+	}
+	return 0;
 }
 
 /* Set the password source once; a second, different source is an error. */
@@ -374,6 +520,7 @@ static int refuse_positional(int argc, char **argv, int first, char **cause)
 
 int options_parse_argv(struct options *o, int argc, char **argv, char **cause)
 {
+	enum pp_command named;
 	int c, rc, first = 1;
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -386,6 +533,7 @@ int options_parse_argv(struct options *o, int argc, char **argv, char **cause)
 		}
 		first = 2;
 	}
+	named = o->command;
 	if ((rc = refuse_password_args(argc, argv, first, cause)) != 0)
 		return rc;
 	optind = first;
@@ -397,7 +545,8 @@ int options_parse_argv(struct options *o, int argc, char **argv, char **cause)
 		}
 		if (c == '?')
 			return unknown_option(argv[optind - 1], cause);
-		if ((rc = apply_option(o, c, optarg, cause)) != 0)
+		if ((rc = check_command_takes(named, c, cause)) != 0 ||
+		    (rc = apply_option(o, c, optarg, cause)) != 0)
 			return rc;
 	}
 	return refuse_positional(argc, argv, optind, cause);

@@ -39,9 +39,10 @@ struct options {
 void options_init(struct options *o);
 void options_free(struct options *o);
 
-/* Parse argv (command first). Positional arguments and anything that looks
- * like a password on the command line are refused, and such arguments are
- * wiped from argv. Returns 0 or EX_USAGE with *cause. */
+/* Parse argv (command first). Positional arguments, anything that looks
+ * like a password on the command line and an option the command does not
+ * take are refused, and password-like arguments are wiped from argv.
+ * Returns 0 or EX_USAGE with *cause. */
 int options_parse_argv(struct options *o, int argc, char **argv, char **cause);
 
 /* Read the config file (o->config_file or the default, under root) into
@@ -79,7 +80,16 @@ int options_parse_restart(const char *s, enum restart_mode *out);
 int options_parse_min_length(const char *s, long *out);
 int options_parse_bool(const char *s, int *out);
 
-/* The usage text for --help. */
-const char *options_usage(void);
+/* 1 when command takes the long option name (without "--"), as the
+ * command table says; --help and --version go with every command. */
+int options_command_takes(enum pp_command command, const char *name);
+
+/* getopt_long's table of every option podpass knows, ending in a NULL name. */
+struct option;
+const struct option *options_long_options(void);
+
+/* The usage text for --help, the synopsis built from the command table;
+ * the caller frees it. */
+char *options_usage(void);
 
 #endif

@@ -271,7 +271,146 @@ START_TEST(test_argv_help_version)
 	ck_assert_int_eq(o.command, CMD_HELP);
 	options_free(&o);
 	ck_assert_ptr_null(cause);
-	ck_assert_ptr_nonnull(strstr(options_usage(), "--password-stdin"));
+	{
+		char *usage = options_usage();
+
+		ck_assert_ptr_nonnull(strstr(usage, "--password-stdin"));
+		free(usage);
+	}
+}
+END_TEST
+
+/* ---- the command table: which command takes which option ---- */
+
+static const struct { const char *name; enum pp_command command; } commands[] = {
+	{ "enable", CMD_ENABLE }, { "disable", CMD_DISABLE }, { "status", CMD_STATUS },
+};
+
+/* A value the option accepts, when it takes one. */
+static const char *value_for(const char *name)
+{
+	if (strcmp(name, "mode") == 0)
+		return "both";
+	if (strcmp(name, "restart") == 0)
+		return "none";
+	if (strcmp(name, "min-length") == 0)
+		return "12";
+	return "/opt/value";
+}
+
+/* Parse "podpass COMMAND --NAME [VALUE]" as the table says it must go:
+ * accepted, or refused with a message naming the option and the command. */
+static void check_one_option(size_t ci, const struct option *opt)
+{
+	const char *argv_src[5] = { "podpass", commands[ci].name, NULL, NULL, NULL };
+	char *flag = xasprintf("--%s", opt->name), *want, *cause = NULL;
+	struct options o;
+	int rc;
+
+	argv_src[2] = flag;
+	if (opt->has_arg == required_argument)
+		argv_src[3] = value_for(opt->name);
+	rc = parse(&o, argv_src, &cause);
+	if (options_command_takes(commands[ci].command, opt->name)) {
+		ck_assert_msg(rc == 0, "%s %s refused: %s", commands[ci].name, flag,
+		    cause ? cause : "");
+	} else {
+		want = xasprintf("%s does not take %s (see podpass --help)",
+		    commands[ci].name, flag);
+		ck_assert_msg(rc == EX_USAGE && cause != NULL && strcmp(cause, want) == 0,
+		    "%s %s: rc %d, '%s'", commands[ci].name, flag, rc, cause ? cause : "");
+		free(want);
+	}
+	free(cause);
+	free(flag);
+	options_free(&o);
+}
+
+/* Every command against every option podpass knows, as the table says. */
+START_TEST(test_table_every_option)
+{
+	const struct option *opt = options_long_options();
+	size_t ci, i, takes[3] = { 0 }, refuses[3] = { 0 };
+
+	for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++)
+		for (i = 0; opt[i].name != NULL; i++) {
+			check_one_option(ci, &opt[i]);
+			if (options_command_takes(commands[ci].command, opt[i].name))
+				takes[ci]++;
+			else
+				refuses[ci]++;
+		}
+	/* Each command takes some options and refuses others: the loop above
+	 * exercised both branches for each. */
+	for (ci = 0; ci < 3; ci++) {
+		ck_assert_uint_gt(takes[ci], 2);	/* more than --help, --version */
+		ck_assert_uint_gt(refuses[ci], 0);
+	}
+}
+END_TEST
+
+/* The cases the table was made for, and the short options' spelling. */
+START_TEST(test_table_examples)
+{
+	assert_usage(ARGV("status", "--generate", "--lock-password"),
+	    "status does not take --generate");
+	assert_usage(ARGV("status", "--lock-password", "--generate"),
+	    "status does not take --lock-password");
+	assert_usage(ARGV("disable", "--password-stdin", "--json"),
+	    "disable does not take --password-stdin");
+	assert_usage(ARGV("disable", "--json"), "disable does not take --json");
+	assert_usage(ARGV("enable", "--lock-password"), "enable does not take --lock-password");
+	/* An abbreviation getopt accepts is named in full. */
+	assert_usage(ARGV("status", "--gen"), "status does not take --generate");
+	assert_usage(ARGV("status", "--dry-run=x"), "--dry-run");
+	/* --help after a refused option does not rescue it. */
+	assert_usage(ARGV("status", "--generate", "--help"), "status does not take --generate");
+	assert_usage(ARGV("status", "--help", "--generate"), "status does not take --generate");
+	ck_assert_int_eq(options_command_takes(CMD_STATUS, "gen"), 0);
+	ck_assert_int_eq(options_command_takes(CMD_STATUS, "sshd"), 1);
+	ck_assert_int_eq(options_command_takes(CMD_STATUS, "sshd-config"), 1);
+	ck_assert_int_eq(options_command_takes(CMD_DISABLE, "password"), 0);
+}
+END_TEST
+
+/* --help and --version go with every command, and without one. */
+START_TEST(test_table_help_version)
+{
+	struct options o;
+	char *cause = NULL;
+	size_t ci;
+
+	for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++) {
+		ck_assert_int_eq(parse(&o, ARGV(commands[ci].name, "-q", "--help"), &cause), 0);
+		ck_assert_int_eq(o.command, CMD_HELP);
+		options_free(&o);
+		ck_assert_int_eq(parse(&o, ARGV(commands[ci].name, "--version"), &cause), 0);
+		ck_assert_int_eq(o.command, CMD_VERSION);
+		options_free(&o);
+	}
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
+/* The --help synopsis is the table: each command's row names what it takes. */
+START_TEST(test_table_usage)
+{
+	char *usage = options_usage();
+	const char *status_row = strstr(usage, "podpass status "), *line;
+	size_t len;
+
+	ck_assert_ptr_nonnull(status_row);
+	ck_assert_ptr_nonnull(strstr(status_row, "[--json]"));
+	ck_assert_ptr_nonnull(strstr(status_row, "[--mode either|both]"));
+	ck_assert_ptr_null(strstr(status_row, "--lock-password"));
+	ck_assert_ptr_nonnull(strstr(usage,
+	    "[--password-stdin | --password-file FILE | --generate]"));
+	/* No line wider than 80 columns. */
+	for (line = usage; *line != '\0'; line += len + (line[len] != '\0')) {
+		len = strcspn(line, "\n");
+		ck_assert_msg(len <= 80, "usage line too wide: %.*s", (int)len, line);
+	}
+	free(usage);
 }
 END_TEST
 
@@ -1108,6 +1247,31 @@ START_TEST(test_load_root_needs_restart_none)
 }
 END_TEST
 
+/* Settings from the environment that a command does not use are ignored,
+ * not refused: a pod's environment serves every command. */
+START_TEST(test_table_env_ignored)
+{
+	static const char *const unused[][2] = {
+		{ "PODPASS_RESTART", "none" }, { "PODPASS_METHOD", "sha512" },
+		{ "PODPASS_MIN_LENGTH", "12" }, { "PODPASS_IMPORT_KEYS", "no" },
+	};
+	struct options o;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+		setenv(unused[i][0], unused[i][1], 1);
+	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_STATUS);
+	options_free(&o);
+	setenv("PODPASS_MODE", "both", 1);
+	ck_assert_int_eq(load(&o, ARGV("disable", "--root", tmp), &cause), 0);
+	ck_assert_int_eq(o.command, CMD_DISABLE);
+	options_free(&o);
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
 START_TEST(test_load_checks)
 {
 	struct options o;
@@ -1133,8 +1297,8 @@ START_TEST(test_load_checks)
 	free(cause);
 	cause = NULL;
 	options_free(&o);
-	ck_assert_int_eq(load(&o, ARGV("status", "--root", tmp, "--method", "md5"), &cause),
-	    EX_USAGE);
+	ck_assert_int_eq(load(&o, ARGV("enable", "--root", tmp, "--restart", "none",
+	    "--method", "md5"), &cause), EX_USAGE);
 	free(cause);
 	cause = NULL;
 	options_free(&o);
@@ -1174,6 +1338,10 @@ Suite *options_suite(void)
 	tcase_add_test(tc, test_argv_password_value_wiped);
 	tcase_add_test(tc, test_argv_short_p_wiped);
 	tcase_add_test(tc, test_argv_short_clusters);
+	tcase_add_test(tc, test_table_every_option);
+	tcase_add_test(tc, test_table_examples);
+	tcase_add_test(tc, test_table_help_version);
+	tcase_add_test(tc, test_table_usage);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");
@@ -1206,6 +1374,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, test_load_precedence);
 	tcase_add_test(tc, test_load_root_needs_restart_none);
 	tcase_add_test(tc, test_load_checks);
+	tcase_add_test(tc, test_table_env_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # crypt(5) hashes are written with a literal $
 # Bad input, one check per row of README's "Bad input" table: user names, hashes,
-# passwords, password files, options, a password on the command line, not root, a broken
-# sshd_config (missing, a directory, a dangling symlink, binary, 100k lines of garbage),
+# passwords, password files, options (also one the command does not take), a password
+# on the command line, not root, a broken sshd_config (missing, a directory, a dangling
+# symlink, binary, 100k lines of garbage),
 # a missing /etc/shadow or entry, a read-only /etc. Each is refused with its sysexits.h
 # code and an error that names the problem (the file and line where there is one), never
 # repeats the secret given, and leaves every file, /tmp, /run and the running sshd (same
@@ -318,6 +319,30 @@ refuse 64 "never takes a password on the command line" 'Hunter2-p-5504' \
 
 step "password in place of the command: podpass PASSWORD"
 refuse 64 "unknown command (not repeated here" 'Hunter2-cmd-5505' "$PODPASS" Hunter2-cmd-5505 </dev/null
+
+# ---------------------------------------------------------------- options a command does not take
+# Each command takes the options of its synopsis (the table in src/options.c); any other
+# is refused with 64, naming the option and the command, before anything is read or
+# written. The last two rows would change /etc/shadow (and sshd_config) if accepted.
+
+step "status --generate --lock-password"
+refuse 64 "status does not take --generate" "" "$PODPASS" status --generate --lock-password </dev/null
+
+step "disable --password-stdin --json: the password is not read"
+refuse 64 "disable does not take --password-stdin" "$pw" \
+    "$PODPASS" disable --password-stdin --json <<<"$pw"
+
+step "disable --lock-password --json: refused, the password stays unlocked"
+refuse 64 "disable does not take --json" "" "$PODPASS" disable --lock-password --json </dev/null
+
+step "enable --lock-password: refused, nothing enabled"
+refuse 64 "enable does not take --lock-password" "$pw" \
+    "$PODPASS" enable --password-stdin --lock-password <<<"$pw"
+
+step "settings from the environment that a command does not use are ignored"
+take_snapshot
+expect_exit 0 env PODPASS_RESTART=none PODPASS_MIN_LENGTH=12 PODPASS_METHOD=sha512 "$PODPASS" status
+all_unchanged
 
 # ---------------------------------------------------------------- not root
 
