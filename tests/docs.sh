@@ -1,9 +1,9 @@
 #!/bin/bash
 # The synopses agree: each command's line in "podpass --help" (printed from the
-# command table in src/options.c) and in podpass(8)'s SYNOPSIS, as groff renders
-# it, name the same options in the same order. Line breaks and runs of spaces do
-# not count; every word and bracket does. Needs groff (Debian: groff-base); no
-# root, no namespaces.
+# command table in src/options.c), in podpass(8)'s SYNOPSIS, as groff renders it,
+# and in README.md's "The commands" block name the same options in the same order.
+# Line breaks and runs of spaces do not count; every word and bracket does. Needs
+# groff (Debian: groff-base); no root, no namespaces.
 #
 # Environment: PODPASS (the binary), srcdir (the source tree; make check sets both).
 set -eu
@@ -42,8 +42,15 @@ LC_ALL=C groff -man -Tascii -P-cbou -rHY=0 "$man8" >"$work/man.txt" 2>"$work/gro
     fail "groff could not render $man8: $(cat "$work/groff.err")"
 sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$work/man.txt" | sed '1d; $d' | synopses >"$work/man.syn"
 
+# README.md: the code block after the heading "## The commands".
+readme=${srcdir:-.}/README.md
+[ -r "$readme" ] || fail "$readme is missing"
+# shellcheck disable=SC2016 # a sed address, not an expansion
+sed -n '/^## The commands$/,/^## /p' "$readme" | sed -n '/^```$/,/^```$/p' | sed '1d; $d' |
+    synopses >"$work/readme.syn"
+
 # Four synopses (enable, disable, status, --help | --version) on each side.
-for f in help man; do
+for f in help man readme; do
     n=$(wc -l <"$work/$f.syn")
     [ "$n" -eq 4 ] || fail "$f: $n synopses instead of 4: $(cat "$work/$f.syn")"
 done
@@ -51,5 +58,9 @@ if ! diff -u "$work/man.syn" "$work/help.syn" >"$work/diff"; then
     cat "$work/diff" >&2
     fail "podpass --help (+) and podpass(8)'s SYNOPSIS (-) differ"
 fi
+if ! diff -u "$work/readme.syn" "$work/help.syn" >"$work/diff"; then
+    cat "$work/diff" >&2
+    fail "podpass --help (+) and README.md's \"The commands\" (-) differ"
+fi
 sed 's/^/    /' "$work/help.syn"
-echo "PASS: podpass --help and podpass(8) show the same four synopses"
+echo "PASS: podpass --help, podpass(8) and README.md show the same four synopses"

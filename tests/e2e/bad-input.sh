@@ -1,6 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # crypt(5) hashes are written with a literal $
-# Bad input, one check per row of README's "Bad input" table: user names, hashes,
+# Bad input, one check per entry of podpass(8)'s DIAGNOSTICS: user names, hashes,
 # passwords, password files, options (also one the command does not take), a password
 # on the command line, not root, a broken sshd_config (missing, a directory, a dangling
 # symlink, binary, 100k lines of garbage),
