@@ -34,11 +34,11 @@ void account_free(struct account *a)
 	a->lock_fd = -1;
 }
 
-/* Read a whole file inside the change's root. */
-static int read_in_root(struct change *c, const char *logical, char **text, size_t *len,
+/* Read a whole file inside root. */
+static int read_in_root(const char *root, const char *logical, char **text, size_t *len,
     char **cause)
 {
-	char *path = change_real_path(c, logical);
+	char *path = path_under_root(root, logical);
 	int rc = atomic_read(path, ATOMIC_MAX_FILE, text, len, NULL, cause);
 
 	free(path);
@@ -47,7 +47,7 @@ static int read_in_root(struct change *c, const char *logical, char **text, size
 
 /* sshd refuses a user whose shell is missing, and PAM ignores /etc/shadow
  * unless the passwd field is "x": either way no password login could work. */
-static int check_login_fields(struct change *c, struct account *a, char **cause)
+static int check_login_fields(const char *root, struct account *a, char **cause)
 {
 	const char *shell = *a->pw.shell ? a->pw.shell : "/bin/sh";
 	char *real;
@@ -58,7 +58,7 @@ static int check_login_fields(struct change *c, struct account *a, char **cause)
 		    "so PAM does not look in /etc/shadow (run pwconv)", a->pw.line, a->user);
 		return EX_DATAERR;
 	}
-	real = change_real_path(c, shell);
+	real = path_under_root(root, shell);
 	ok = shell[0] == '/' && access(real, X_OK) == 0;
 	free(real);
 	if (!ok) {
@@ -70,13 +70,13 @@ static int check_login_fields(struct change *c, struct account *a, char **cause)
 	return 0;
 }
 
-int account_lookup(struct change *c, struct account *a, char **cause)
+int account_lookup(const char *root, struct account *a, char **cause)
 {
 	char *text = NULL;
 	size_t len;
 	int rc;
 
-	if ((rc = read_in_root(c, "/etc/passwd", &text, &len, cause)) != 0)
+	if ((rc = read_in_root(root, "/etc/passwd", &text, &len, cause)) != 0)
 		return rc;
 	rc = passwd_find(text, len, a->user, &a->pw, cause);
 	free(text);
@@ -84,9 +84,9 @@ int account_lookup(struct change *c, struct account *a, char **cause)
 		set_cause(cause, "no such user '%s' in /etc/passwd", a->user);
 	if (rc != 0)
 		return rc;
-	if ((rc = check_login_fields(c, a, cause)) != 0)
+	if ((rc = check_login_fields(root, a, cause)) != 0)
 		return rc;
-	if (read_in_root(c, "/etc/group", &text, &len, NULL) == 0) {
+	if (read_in_root(root, "/etc/group", &text, &len, NULL) == 0) {
 		a->groups = group_names_for_user(text, len, a->user, a->pw.gid, &a->ngroups,
 		    &a->gids);
 		free(text);
@@ -94,21 +94,19 @@ int account_lookup(struct change *c, struct account *a, char **cause)
 	return 0;
 }
 
-int account_read_shadow(struct change *c, struct account *a, char **cause)
+int account_read_shadow(const char *root, struct account *a, char **cause)
 {
-	char *lock = change_real_path(c, "/etc/.pwd.lock");
+	char *lock = path_under_root(root, "/etc/.pwd.lock");
 	int rc;
 
-	rc = shadow_lock(lock, CHANGE_LOCK_TIMEOUT_MS, &a->lock_fd, cause);
+	rc = shadow_lock(lock, FILE_LOCK_TIMEOUT_MS, &a->lock_fd, cause);
 	free(lock);
 	if (rc != 0)
 		return rc;
 	a->shadow.secret = 1;
 	a->shadow.backup = "/etc/shadow-";
-	if ((rc = change_read_file(c, &a->shadow, "/etc/shadow", 0)) != 0) {
-		set_cause(cause, "%s", c->cause);
+	if ((rc = planned_file_read(root, &a->shadow, "/etc/shadow", 0, cause)) != 0)
 		return rc;
-	}
 	if (memchr(a->shadow.old, '\r', a->shadow.oldlen) != NULL) {
 		set_cause(cause, "/etc/shadow has CRLF line endings, which the C library "
 		    "cannot read: no password in it would work; convert it to LF first");

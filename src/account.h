@@ -7,7 +7,9 @@
 #ifndef PODPASS_ACCOUNT_H
 #define PODPASS_ACCOUNT_H
 
-#include "change.h"
+#include <sys/types.h>
+
+#include "planned_file.h"
 #include "shadow.h"
 
 struct account {
@@ -25,12 +27,12 @@ struct account {
 void account_init(struct account *a, const char *user);
 void account_free(struct account *a);
 
-/* Find the user in /etc/passwd (EX_NOUSER when absent) and its groups. */
-int account_lookup(struct change *c, struct account *a, char **cause);
+/* Find the user in root's /etc/passwd (EX_NOUSER when absent) and its groups. */
+int account_lookup(const char *root, struct account *a, char **cause);
 
 /* Take the shadow lock and read the user's /etc/shadow entry (EX_NOUSER
  * when there is none). */
-int account_read_shadow(struct change *c, struct account *a, char **cause);
+int account_read_shadow(const char *root, struct account *a, char **cause);
 
 /* Today in days for the lastchg field: from SOURCE_DATE_EPOCH when set
  * (reproducible image builds), else the clock; never 0. -1 with *cause when

@@ -16,7 +16,8 @@
 #include "account.h"
 #include "change.h"
 #include "commands.h"
-#include "keys.h"
+#include "diff.h"
+#include "key_import.h"
 #include "log.h"
 #include "shadow.h"
 #include "sshd_config.h"
@@ -36,7 +37,7 @@ struct disable_run {
 /* Plan sshd_config without the user's managed block. */
 static int plan_config(struct disable_run *run)
 {
-	struct planned_file *f = &run->ch.config;
+	struct planned_file *f = &run->ch.sshd.config;
 	int rc;
 
 	if ((rc = sshd_config_user_check(run->o->user, &run->cause)) != 0 ||
@@ -61,12 +62,12 @@ static int plan_lock(struct disable_run *run)
 	long today;
 	int rc;
 
-	if ((rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0)
+	if ((rc = account_lookup(run->o->root, &run->acct, &run->cause)) != 0)
 		return rc;
 	today = account_today(&run->cause);
 	if (today < 0)
 		return EX_USAGE;
-	if ((rc = account_read_shadow(&run->ch, &run->acct, &run->cause)) != 0)
+	if ((rc = account_read_shadow(run->o->root, &run->acct, &run->cause)) != 0)
 		return rc;
 	return account_plan_hash(&run->acct, LOCKED_HASH, today, &run->cause);
 }
@@ -74,7 +75,8 @@ static int plan_lock(struct disable_run *run)
 /* Key login must still work for the user once the block is gone. */
 static void warn_about_keys(const struct disable_run *run)
 {
-	char *v = run->ch.dump ? sshd_dump_get(run->ch.dump, "pubkeyauthentication") : NULL;
+	char *v = run->ch.sshd.dump ? sshd_dump_get(run->ch.sshd.dump, "pubkeyauthentication") :
+	    NULL;
 
 	if (v != NULL && strcmp(v, "yes") != 0)
 		log_warn("without podpass's block, key login is off for '%s' too "
@@ -112,9 +114,10 @@ static void report_success(const struct disable_run *run)
 	if (run->o->lock_password)
 		log_info("the password of '%s' is locked ('*'); key login is not affected",
 		    run->o->user);
-	if (run->o->restart == RESTART_NONE || run->ch.listener == 0)
+	if (run->o->restart == RESTART_NONE || run->ch.sshd.listener == 0)
 		log_info("sshd was not reloaded (%s): it takes the change when it next "
-		    "starts", run->ch.listener == 0 ? "it is not running" : "--restart none");
+		    "starts", run->ch.sshd.listener == 0 ? "it is not running" :
+		    "--restart none");
 	else
 		log_info("sshd was reloaded with the change");
 }
@@ -127,7 +130,7 @@ int cmd_disable(const struct options *o)
 	memset(&run, 0, sizeof(run));
 	run.o = o;
 	change_init(&run.ch, o);
-	run.ch.undo_user_file = keys_undo_killed;
+	run.ch.sshd.undo_user_file = key_import_undo_killed;
 	run.ch.no_start = 1;
 	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run, &nothing);
@@ -135,9 +138,9 @@ int cmd_disable(const struct options *o)
 		log_info("%s has no podpass block for '%s': nothing to do", o->sshd_config,
 		    o->user);
 	else if (rc == 0 && o->dry_run) {
-		change_print_diff(&run.ch);
+		diff_print(run.ch.files, run.ch.nfiles);
 		printf("sshd would be %s\n", o->restart != RESTART_NONE &&
-		    run.ch.listener != 0 ? "reloaded" : "left alone");
+		    run.ch.sshd.listener != 0 ? "reloaded" : "left alone");
 	} else if (rc == 0 && (rc = change_commit(&run.ch)) == 0)
 		report_success(&run);
 	if (rc != 0 && run.cause == NULL) {

@@ -20,8 +20,10 @@
 #include "account.h"
 #include "change.h"
 #include "commands.h"
+#include "connect_hint.h"
+#include "diff.h"
 #include "hash.h"
-#include "keys.h"
+#include "key_import.h"
 #include "log.h"
 #include "login_check.h"
 #include "secret.h"
@@ -192,7 +194,7 @@ static int read_shadow(struct enable_run *run)
 	struct account *a = &run->acct;
 	int rc;
 
-	if ((rc = account_read_shadow(&run->ch, a, &run->cause)) != 0)
+	if ((rc = account_read_shadow(run->o->root, a, &run->cause)) != 0)
 		return rc;
 	if (a->entry.expire >= 0 && a->entry.expire <= run->today) {
 		set_cause(&run->cause, "/etc/shadow line %d: the account '%s' has expired, "
@@ -254,7 +256,7 @@ static int plan_config(struct enable_run *run)
 {
 	struct sshd_block_settings bs;
 	struct sshd_block_edit ed;
-	struct planned_file *f = &run->ch.config;
+	struct planned_file *f = &run->ch.sshd.config;
 	int rc;
 
 	if ((rc = change_read_config(&run->ch)) != 0)
@@ -279,7 +281,7 @@ static int plan_config(struct enable_run *run)
  * (login_client_warnings), named by their lines in sshd_config as it will be. */
 static void warn_client_matches(const struct enable_run *run, struct login_subject *s)
 {
-	const struct planned_file *f = &run->ch.config;
+	const struct planned_file *f = &run->ch.sshd.config;
 	const struct sshd_config *now = s->tree;
 	struct sshd_config after;
 	char **warn = NULL, *cause = NULL;
@@ -304,8 +306,8 @@ static int check_login(struct enable_run *run)
 {
 	struct login_subject s = {
 		run->o->user, run->acct.pw.uid, run->acct.groups, run->acct.ngroups, run->o->mode,
-		run->ch.dump, &run->ch.parsed, run->ch.running.extra, run->ch.running.nextra,
-		(long)run->ch.listener
+		run->ch.sshd.dump, &run->ch.sshd.parsed, run->ch.sshd.running.extra,
+		run->ch.sshd.running.nextra, (long)run->ch.sshd.listener
 	};
 
 	char *msg;
@@ -333,13 +335,13 @@ static int check_key_for_both(struct enable_run *run)
 
 	if (run->o->mode != MODE_BOTH)
 		return 0;
-	files = sshd_dump_get(run->ch.dump, "authorizedkeysfile");
-	command = sshd_dump_get(run->ch.dump, "authorizedkeyscommand");
+	files = sshd_dump_get(run->ch.sshd.dump, "authorizedkeysfile");
+	command = sshd_dump_get(run->ch.sshd.dump, "authorizedkeyscommand");
 	elsewhere = (command != NULL && strcmp(command, "none") != 0) ||
 	    (files != NULL && strncmp(files, ".ssh/authorized_keys", 20) != 0);
 	free(files);
 	free(command);
-	if (elsewhere || keys_count_for_user(&run->ch, &run->acct,
+	if (elsewhere || key_import_count_for_user(run->o->root, &run->acct,
 	    run->keys_added > 0 ? &run->keys : NULL) > 0)
 		return 0;
 	set_cause(&run->cause, "--mode both requires a key AND the password, but '%s' has "
@@ -358,7 +360,7 @@ static int plan_and_check(struct enable_run *run)
 
 	/* the account first: a password file may be the user's own */
 	if ((rc = sshd_config_user_check(run->o->user, &run->cause)) != 0 ||
-	    (rc = account_lookup(&run->ch, &run->acct, &run->cause)) != 0 ||
+	    (rc = account_lookup(run->o->root, &run->acct, &run->cause)) != 0 ||
 	    (rc = read_secret(run)) != 0 || (rc = start_hash(run)) != 0)
 		return rc;
 	if ((run->today = account_today(&run->cause)) < 0)
@@ -367,8 +369,8 @@ static int plan_and_check(struct enable_run *run)
 	    (rc = change_check_sshd(&run->ch, run->o->user)) != 0 ||
 	    (rc = check_login(run)) != 0)
 		return rc;
-	if (run->o->import_keys && (rc = keys_plan(&run->ch, &run->acct, &run->keys,
-	    &run->keys_added, &run->keys_skipped)) != 0)
+	if (run->o->import_keys && (rc = key_import_plan(run->o->root, &run->acct,
+	    &run->keys, &run->keys_added, &run->keys_skipped)) != 0)
 		return rc;
 	/* A key file that cannot be written is skipped, unless the keys are
 	 * what --mode both needs. */
@@ -415,10 +417,11 @@ static void print_plan(const struct enable_run *run)
 		"AuthenticationMethods",
 	};
 
-	change_print_diff(&run->ch);
-	change_print_settings(&run->ch, settings, sizeof(settings) / sizeof(settings[0]));
+	diff_print(run->ch.files, run->ch.nfiles);
+	diff_print_settings(run->ch.old_dump, run->ch.sshd.dump, settings,
+	    sizeof(settings) / sizeof(settings[0]));
 	printf("sshd would be %s\n", run->o->restart == RESTART_NONE ? "left alone" :
-	    run->ch.listener != 0 ? "reloaded" : "started");
+	    run->ch.sshd.listener != 0 ? "reloaded" : "started");
 }
 
 /* The closing message of a successful run. */
@@ -441,7 +444,7 @@ static void report_success(const struct enable_run *run)
 	}
 	log_info("password login for '%s' is on (key login too%s)", run->o->user,
 	    run->o->mode == MODE_BOTH ? "; both are required together" : "");
-	hint = change_connect_hint(run->o->user, run->ch.listen.port);
+	hint = connect_hint(run->o->user, run->ch.sshd.listen.port);
 	log_info("connect: %s", hint);
 	free(hint);
 }
@@ -472,7 +475,7 @@ int cmd_enable(const struct options *o)
 	memset(&run, 0, sizeof(run));
 	run.o = o;
 	change_init(&run.ch, o);
-	run.ch.undo_user_file = keys_undo_killed;
+	run.ch.sshd.undo_user_file = key_import_undo_killed;
 	account_init(&run.acct, o->user);
 	rc = plan_and_check(&run);
 	if (rc == 0 && o->dry_run)

@@ -51,7 +51,7 @@ int journal_write(struct journal *j, char **cause);
 /* Remove it: the change is whole or undone. */
 void journal_remove(struct journal *j);
 
-/* For a file in a user's home: undo it as that user (keys.c), 0 or an
+/* For a file in a user's home: undo it as that user (key_import.c), 0 or an
  * exit code with *cause; arg is journal_recover's. */
 typedef int (*journal_userfile_undo)(void *arg, const char *user, const char *path,
     int existed, char **cause);

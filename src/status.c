@@ -13,9 +13,10 @@
 
 #include "account.h"
 #include "atomic.h"
-#include "change.h"
 #include "commands.h"
-#include "keys.h"
+#include "connect_hint.h"
+#include "inspect.h"
+#include "key_import.h"
 #include "log.h"
 #include "login_check.h"
 #include "sshd_config.h"
@@ -45,9 +46,9 @@ static int hash_is_usable(const char *h)
 
 /* RunPod's start script copies the environment to this file for SSH
  * sessions: a plaintext PODPASS_PASSWORD there is on disk. */
-static void check_rp_environment(struct change *c, struct status *st)
+static void check_rp_environment(const struct inspect *in, struct status *st)
 {
-	char *path = change_real_path(c, "/etc/rp_environment"), *text = NULL;
+	char *path = path_under_root(in->o->root, "/etc/rp_environment"), *text = NULL;
 	size_t len;
 
 	if (atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) == 0 &&
@@ -63,48 +64,49 @@ static void check_rp_environment(struct change *c, struct status *st)
 
 /* The mode to judge by: --mode when given, else the one the user's block
  * sets (so that status after "enable --mode both" judges key AND password). */
-static enum auth_mode status_mode(const struct change *c)
+static enum auth_mode status_mode(const struct inspect *in)
 {
 	size_t start, end;
 
-	if (c->o->mode_given)
-		return c->o->mode;
-	if (sshd_config_find_block(c->config.old, c->config.oldlen, c->o->user, &start, &end,
+	if (in->o->mode_given)
+		return in->o->mode;
+	if (sshd_config_find_block(in->config.old, in->config.oldlen, in->o->user, &start, &end,
 	    NULL) == 1 &&
-	    memmem(c->config.old + start, end - start, "publickey,password", 18) != NULL)
+	    memmem(in->config.old + start, end - start, "publickey,password", 18) != NULL)
 		return MODE_BOTH;
 	return MODE_EITHER;
 }
 
 /* Fill st from sshd's effective settings and the files. */
-static int gather(struct change *c, struct account *a, struct status *st)
+static int gather(struct inspect *in, struct account *a, struct status *st, char **cause)
 {
 	struct login_subject s;
 	size_t start, end;
 	int rc;
 
-	if ((rc = account_lookup(c, a, &c->cause)) != 0 ||
-	    (rc = account_read_shadow(c, a, &c->cause)) != 0 ||
-	    (rc = change_read_config(c)) != 0 || (rc = change_inspect(c, a->user)) != 0)
+	if ((rc = account_lookup(in->o->root, a, cause)) != 0 ||
+	    (rc = account_read_shadow(in->o->root, a, cause)) != 0 ||
+	    (rc = inspect_read_config(in, cause)) != 0 ||
+	    (rc = inspect_now(in, a->user, cause)) != 0)
 		return rc;
 	st->password_set = hash_is_usable(a->entry.hash);
-	st->password_auth = sshd_dump_get(c->dump, "passwordauthentication");
-	st->pubkey_auth = sshd_dump_get(c->dump, "pubkeyauthentication");
-	st->permit_root = sshd_dump_get(c->dump, "permitrootlogin");
-	st->methods = sshd_dump_get(c->dump, "authenticationmethods");
-	st->listen = sshd_dump_get_all(c->dump, "listenaddress", &st->nlisten);
-	st->sshd_running = c->listener != 0;
-	st->sshd_pid = (long)c->listener;
-	st->managed_block = sshd_config_find_block(c->config.old, c->config.oldlen, a->user,
+	st->password_auth = sshd_dump_get(in->dump, "passwordauthentication");
+	st->pubkey_auth = sshd_dump_get(in->dump, "pubkeyauthentication");
+	st->permit_root = sshd_dump_get(in->dump, "permitrootlogin");
+	st->methods = sshd_dump_get(in->dump, "authenticationmethods");
+	st->listen = sshd_dump_get_all(in->dump, "listenaddress", &st->nlisten);
+	st->sshd_running = in->listener != 0;
+	st->sshd_pid = (long)in->listener;
+	st->managed_block = sshd_config_find_block(in->config.old, in->config.oldlen, a->user,
 	    &start, &end, NULL) == 1;
-	st->connect = change_connect_hint(a->user, c->listen.port);
+	st->connect = connect_hint(a->user, in->listen.port);
 	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
-	    status_mode(c), c->dump, &c->parsed, c->running.extra, c->running.nextra,
-	    (long)c->listener };
+	    status_mode(in), in->dump, &in->parsed, in->running.extra, in->running.nextra,
+	    (long)in->listener };
 	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
 		st->blocked = xasprintf("'%s' has no usable password", a->user);
 	login_client_warnings(&s, &st->warnings, &st->nwarnings);
-	check_rp_environment(c, st);
+	check_rp_environment(in, st);
 	return 0;
 }
 
@@ -218,23 +220,26 @@ static void status_free(struct status *st)
 int cmd_status(const struct options *o)
 {
 	struct status st;
-	struct change c;
+	struct inspect in;
 	struct account a;
+	char *cause = NULL;
 	int rc;
 
 	memset(&st, 0, sizeof(st));
 	st.user = o->user;
-	change_init(&c, o);
-	c.undo_user_file = keys_undo_killed;
+	inspect_init(&in, o);
+	in.undo_user_file = key_import_undo_killed;
 	account_init(&a, o->user);
-	rc = gather(&c, &a, &st);
+	rc = gather(&in, &a, &st, &cause);
 	account_free(&a);
 	if (rc == 0 && o->json)
 		print_json(&st);
 	else if (rc == 0)
 		print_human(&st);
-	change_fail(&c, rc);
-	change_free(&c);
+	if (rc != 0 && cause != NULL)
+		log_error("%s", cause);
+	free(cause);
+	inspect_free(&in, 1);
 	status_free(&st);
 	return rc;
 }

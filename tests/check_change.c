@@ -369,7 +369,7 @@ static int plan_late(void *arg, char **cause)
 /* Read one planned file into f (as the command does). */
 static void plan_file(struct scene *s, struct planned_file *f, size_t i)
 {
-	int rc = change_read_file(&s->c, f, s->name[i], s->old[i] == NULL);
+	int rc = planned_file_read(s->c.o->root, f, s->name[i], s->old[i] == NULL, &s->c.cause);
 
 	T_ASSERT(rc == 0, "reading %s: %d %s", s->name[i], rc, s->c.cause);
 	T_ASSERT(strcmp(f->path, s->path[i]) == 0, "%s resolves to %s", s->name[i], f->path);
@@ -403,11 +403,11 @@ static void plan(struct scene *s, enum pp_command cmd, enum restart_mode restart
 	change_init(&s->c, &s->o);
 	rc = change_read_config(&s->c);
 	T_ASSERT(rc == 0, "change_read_config: %d %s", rc, s->c.cause);
-	T_ASSERT(strcmp(s->c.config.path, s->path[F_CONFIG]) == 0, "config at %s",
-	    s->c.config.path);
-	s->c.config.new = xstrdup(s->new[F_CONFIG]);
-	s->c.config.newlen = strlen(s->new[F_CONFIG]);
-	change_add_file(&s->c, &s->c.config);
+	T_ASSERT(strcmp(s->c.sshd.config.path, s->path[F_CONFIG]) == 0, "config at %s",
+	    s->c.sshd.config.path);
+	s->c.sshd.config.new = xstrdup(s->new[F_CONFIG]);
+	s->c.sshd.config.newlen = strlen(s->new[F_CONFIG]);
+	change_add_file(&s->c, &s->c.sshd.config);
 	plan_file(s, &s->shadow, F_SHADOW);
 	s->shadow.secret = 1;
 	s->shadow.backup = BACKUP_NAME;
@@ -670,7 +670,7 @@ END_TEST
 /* sshd's host keys are to be made, and cannot be (no ssh-keygen in the root). */
 static void needs_host_keys(struct scene *s)
 {
-	s->c.need_host_keys = 1;
+	s->c.sshd.need_host_keys = 1;
 }
 
 START_TEST(test_fail_host_keys)
@@ -1009,8 +1009,8 @@ static void child_live_run(struct scene *s)
 	T_ASSERT(journal != NULL, "the live run's journal was removed");
 	T_ASSERT(!log_has(s, "was killed"), "a live run taken for a killed one");
 	T_NONE(file_is(s, F_CONFIG, s->new[F_CONFIG], s->mode[F_CONFIG]));
-	T_ASSERT(strcmp(other.config.old, s->new[F_CONFIG]) == 0, "status read %s",
-	    other.config.old);
+	T_ASSERT(strcmp(other.sshd.config.old, s->new[F_CONFIG]) == 0, "status read %s",
+	    other.sshd.config.old);
 	change_free(&other);
 	T_ASSERT(write(resume[1], "r", 1) == 1, "write: %s", strerror(errno));
 	T_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&

@@ -1,13 +1,13 @@
 /* Key import for enable: public keys that pods pass in PUBLIC_KEY (RunPod)
  * and SSH_PUBLIC_KEY (vast.ai) planned into the user's
  * ~/.ssh/authorized_keys as a file of the change. */
-#ifndef PODPASS_KEYS_H
-#define PODPASS_KEYS_H
+#ifndef PODPASS_KEY_IMPORT_H
+#define PODPASS_KEY_IMPORT_H
 
 #include <stddef.h>
 
 #include "account.h"
-#include "change.h"
+#include "planned_file.h"
 
 /* Plan ~/.ssh/authorized_keys of a->user with every key from the
  * environment that it lacks, read with the user's rights (userfile.h). Sets
@@ -16,20 +16,20 @@
  * safely: a symlink out of reach, not a regular file, a hard link, a wrong
  * owner), each with a warning. Returns 0: key import never stops the
  * password. */
-int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
+int key_import_plan(const char *root, const struct account *a, struct planned_file *f,
     size_t *added, size_t *skipped);
 
 /* How many valid keys the user's ~/.ssh/authorized_keys holds: in planned
  * (when it was planned with new contents and not skipped), else on disk,
  * read with the user's rights (0, with a warning, when it cannot be read
  * safely). */
-int keys_count_for_user(struct change *c, const struct account *a,
+int key_import_count_for_user(const char *root, const struct account *a,
     const struct planned_file *planned);
 
-/* journal_userfile_undo for a change's struct change (arg): the user's
+/* journal_userfile_undo, arg the root (inspect.c): the user's
  * ~/.ssh/authorized_keys that a killed run left half made, put back with the
  * user's rights (userfile_undo_killed). */
-int keys_undo_killed(void *arg, const char *user, const char *path, int existed,
+int key_import_undo_killed(void *arg, const char *user, const char *path, int existed,
     char **cause);
 
 #endif

@@ -15,7 +15,7 @@
 #include <sysexits.h>
 
 #include "authorized_keys.h"
-#include "keys.h"
+#include "key_import.h"
 #include "log.h"
 #include "userfile.h"
 #include "util.h"
@@ -46,29 +46,29 @@ static void collect_keys(char ***keys, size_t *n, size_t *skipped)
 }
 
 /* The user's ~/.ssh/authorized_keys as a userfile (malloc'd). */
-static struct userfile *keys_file(const struct change *c, const struct account *a)
+static struct userfile *keys_file(const char *root, const struct account *a)
 {
 	struct userfile *u = xmalloc(sizeof(*u));
 
-	userfile_init(u, c->o->root, a->pw.home, a->pw.uid, a->pw.gid, a->gids, a->ngroups,
+	userfile_init(u, root, a->pw.home, a->pw.uid, a->pw.gid, a->gids, a->ngroups,
 	    "authorized_keys");
 	return u;
 }
 
 /* Read the current file (or nothing) with the user's rights into f. */
-static int read_current(struct change *c, const struct account *a,
+static int read_current(const char *root, const struct account *a,
     struct planned_file *f, char **cause)
 {
-	f->uf = keys_file(c, a);
+	f->uf = keys_file(root, a);
 	f->user = a->user;
 	f->name = xstrdup(f->uf->shown);
 	return userfile_read(f->uf, &f->old, &f->oldlen, &f->exists, cause);
 }
 
 /* 1 when the user's home directory exists (inside the root). */
-static int home_exists(struct change *c, const struct account *a)
+static int home_exists(const char *root, const struct account *a)
 {
-	char *real = change_real_path(c, a->pw.home);
+	char *real = path_under_root(root, a->pw.home);
 	struct stat st;
 	int ok = a->pw.home[0] == '/' && stat(real, &st) == 0 && S_ISDIR(st.st_mode);
 
@@ -95,7 +95,7 @@ static size_t count_keys(const char *text, size_t len)
 	return n;
 }
 
-int keys_count_for_user(struct change *c, const struct account *a,
+int key_import_count_for_user(const char *root, const struct account *a,
     const struct planned_file *planned)
 {
 	struct userfile *u;
@@ -105,7 +105,7 @@ int keys_count_for_user(struct change *c, const struct account *a,
 
 	if (planned != NULL && planned->new != NULL && !planned->skipped)
 		return (int)count_keys(planned->new, planned->newlen);
-	u = keys_file(c, a);
+	u = keys_file(root, a);
 	if (userfile_read(u, &text, &len, &exists, &cause) == 0)
 		n = count_keys(text, len);
 	else
@@ -117,7 +117,7 @@ int keys_count_for_user(struct change *c, const struct account *a,
 	return (int)n;
 }
 
-int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
+int key_import_plan(const char *root, const struct account *a, struct planned_file *f,
     size_t *added, size_t *skipped)
 {
 	char **keys, *cause = NULL;
@@ -130,14 +130,14 @@ int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
 		free(keys);
 		return 0;
 	}
-	if (!home_exists(c, a)) {
+	if (!home_exists(root, a)) {
 		log_warn("'%s' has no home directory (%s): the key(s) from the environment "
 		    "are not added", a->user, a->pw.home);
 		strv_free(keys, n);
 		*skipped += n;
 		return 0;
 	}
-	rc = read_current(c, a, f, &cause);
+	rc = read_current(root, a, f, &cause);
 	if (rc == 0)
 		rc = authorized_keys_merge(f->old, f->oldlen, keys, n, &f->new, &f->newlen,
 		    added, &cause);
@@ -152,17 +152,17 @@ int keys_plan(struct change *c, const struct account *a, struct planned_file *f,
 	return 0;
 }
 
-int keys_undo_killed(void *arg, const char *user, const char *path, int existed,
+int key_import_undo_killed(void *arg, const char *user, const char *path, int existed,
     char **cause)
 {
-	struct change *c = arg;
+	const char *root = arg;
 	struct account a;
 	struct userfile *u;
 	int rc;
 
 	account_init(&a, user);
-	if ((rc = account_lookup(c, &a, cause)) == 0) {
-		u = keys_file(c, &a);
+	if ((rc = account_lookup(root, &a, cause)) == 0) {
+		u = keys_file(root, &a);
 		if ((rc = userfile_undo_killed(u, existed, cause)) == 0)
 			log_verbose("%s: put back as it was", path);
 		userfile_free(u);
