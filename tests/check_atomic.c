@@ -253,26 +253,48 @@ START_TEST(test_read_nofollow)
 }
 END_TEST
 
-START_TEST(test_read_dangling_or_unreadable)
+START_TEST(test_read_dangling)
 {
-	char *link = tpath("dangling"), *f = tpath("secret"), *data = NULL, *cause = NULL;
+	char *link = tpath("dangling"), *data = NULL, *cause = NULL;
 	size_t len;
 
 	ck_assert_int_eq(symlink("missing", link), 0);
 	ck_assert_int_eq(atomic_read(link, ATOMIC_MAX_FILE, &data, &len, NULL, &cause),
 	    EX_NOINPUT);
+	ck_assert_ptr_null(data);
 	free(cause);
-	cause = NULL;
-	if (geteuid() != 0) {
-		/* Root reads a mode 000 file all the same. */
-		test_write(f, "x", 1);
-		ck_assert_int_eq(chmod(f, 0), 0);
-		ck_assert_int_eq(atomic_read(f, ATOMIC_MAX_FILE, &data, &len, NULL, &cause),
-		    EX_NOINPUT);
-		ck_assert_ptr_null(data);
-		free(cause);
-	}
 	free(link);
+}
+END_TEST
+
+/* test_unprivileged: atomic_read of the file path (which it can reach, mode 000):
+ * 0 when refused with EX_NOINPUT and nothing read, else a code saying what. */
+static int read_unreadable(void *path)
+{
+	struct stat st;
+	char *data = NULL, *cause = NULL;
+	size_t len;
+	int rc, ok;
+
+	if (stat(path, &st) != 0)
+		return 10;	/* cannot reach it: the test would prove nothing */
+	rc = atomic_read(path, ATOMIC_MAX_FILE, &data, &len, NULL, &cause);
+	ok = data == NULL && cause != NULL;
+	free(data);	/* freed, so that leak checkers see none in this child */
+	free(cause);
+	return rc != EX_NOINPUT ? 11 : ok ? 0 : 12;
+}
+
+/* A file its reader may not read (root reads it all the same, so as root the read
+ * runs as uid 65534). */
+START_TEST(test_read_unreadable)
+{
+	char *f = tpath("secret");
+
+	ck_assert_int_eq(chmod(tmp, 0755), 0);
+	test_write(f, "x", 1);
+	ck_assert_int_eq(chmod(f, 0), 0);
+	ck_assert_int_eq(test_unprivileged(read_unreadable, f), 0);
 	free(f);
 }
 END_TEST
@@ -322,18 +344,12 @@ START_TEST(test_replace_keeps_owner)
 	struct stat st;
 
 	test_write(p, "old\n", 4);
-	if (geteuid() == 0) {
-		/* Root writes the temp file as root: the owner must be copied. */
-		ck_assert_int_eq(chown(p, 65534, 65534), 0);
-		replace_ok(p, "new\n", 4);
-		ck_assert_int_eq(stat(p, &st), 0);
-		ck_assert_uint_eq(st.st_uid, 65534);
-		ck_assert_uint_eq(st.st_gid, 65534);
-	} else {
-		replace_ok(p, "new\n", 4);
-		ck_assert_int_eq(stat(p, &st), 0);
-		ck_assert_uint_eq(st.st_uid, geteuid());
-	}
+	/* Root writes the temp file as root: the owner must be copied. */
+	ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	replace_ok(p, "new\n", 4);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_uid, 65534);
+	ck_assert_uint_eq(st.st_gid, 65534);
 	assert_file_is(p, "new\n", 4);
 	free(p);
 }
@@ -363,23 +379,38 @@ START_TEST(test_replace_content_exact)
 }
 END_TEST
 
+/* test_unprivileged: atomic_replace of path (which it can reach) in a directory it
+ * may not write: 0 when refused with EX_CANTCREAT, else a code saying what. */
+static int replace_cannot_create(void *path)
+{
+	struct stat st;
+	char *cause = NULL;
+	int rc, told;
+
+	if (stat(path, &st) != 0)
+		return 10;	/* cannot reach it: the test would prove nothing */
+	rc = atomic_replace(path, "new\n", 4, &st, &cause);
+	told = cause != NULL;
+	free(cause);	/* freed, so that leak checkers see none in this child */
+	return rc != EX_CANTCREAT ? 11 : told ? 0 : 12;
+}
+
 START_TEST(test_replace_cannot_create)
 {
 	char *dir = tpath("ro"), *p = tpath("ro/conf"), *names, *cause = NULL;
 	struct stat st;
 
+	ck_assert_int_eq(chmod(tmp, 0755), 0);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	test_write(p, "original\n", 9);
 	ck_assert_int_eq(stat(p, &st), 0);
-	if (geteuid() != 0) {
-		ck_assert_int_eq(chmod(dir, 0555), 0);
-		ck_assert_int_eq(atomic_replace(p, "new\n", 4, &st, &cause), EX_CANTCREAT);
-		ck_assert_ptr_nonnull(cause);
-		free(cause);
-		cause = NULL;
-		ck_assert_int_eq(chmod(dir, 0755), 0);
-	} else {
-		/* Root may write anywhere: use a directory that does not exist. */
+	/* A directory its writer may not write (root may write anywhere, so as root
+	 * the replace runs as uid 65534). */
+	ck_assert_int_eq(chmod(dir, 0555), 0);
+	ck_assert_int_eq(test_unprivileged(replace_cannot_create, p), 0);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	/* A directory that does not exist. */
+	{
 		char *gone = tpath("no/such/dir/conf");
 
 		ck_assert_int_eq(atomic_replace(gone, "new\n", 4, &st, &cause), EX_CANTCREAT);
@@ -660,14 +691,15 @@ Suite *atomic_suite(void)
 	tcase_add_test(tc, test_read_directory);
 	tcase_add_test(tc, test_read_max);
 	tcase_add_test(tc, test_read_nofollow);
-	tcase_add_test(tc, test_read_dangling_or_unreadable);
+	tcase_add_test(tc, test_read_dangling);
+	tcase_add_test(tc, test_read_unreadable);
 	tcase_add_test(tc, test_read_empty_terminated);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replace");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_replace_keeps_mode);
-	tcase_add_test(tc, test_replace_keeps_owner);
+	tcase_add_root_test(tc, test_replace_keeps_owner);
 	tcase_add_test(tc, test_replace_content_exact);
 	tcase_add_test(tc, test_replace_cannot_create);
 	tcase_add_test(tc, test_replace_over_directory);

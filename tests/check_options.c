@@ -4,9 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,20 +607,8 @@ static char *write_conf(const char *rel, const char *text, mode_t mode)
 	return p;
 }
 
-/* Write s to an open-for-writing /proc file. */
-static int write_proc(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* 1 when / and the directory that holds tmp show as root's: podpass walks
- * from / (trust.c), and in a user namespace they belong to nobody. */
+/* 1 when / and the directory that holds tmp are root's: podpass walks from /
+ * (trust.c) to a config file that must be root's, which only root can make. */
 static int dirs_are_roots(void)
 {
 	char *up = xasprintf("%s/..", tmp);
@@ -633,48 +619,12 @@ static int dirs_are_roots(void)
 	return ok;
 }
 
-/* The config file must belong to root. When not root, a forked test (the
- * default CK_FORK mode) can still test that: a new user namespace maps our
- * uid to 0, so the files we own show as root's. Returns 1 when the files
- * the test writes count as root's, else 0. */
-static int files_are_roots(void)
+/* The tests that read a config file run only as root (tcase_add_root_test):
+ * assert that the files they write can count as root's. */
+static void assert_files_are_roots(void)
 {
-	const char *fork_mode = getenv("CK_FORK");
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	char map[64];
-
-	if (uid == 0)	/* root, or in the user namespace of an earlier call */
-		return dirs_are_roots();
-	if (fork_mode != NULL && strcmp(fork_mode, "no") == 0)
-		return 0;	/* it would change every later test */
-	if (unshare(CLONE_NEWUSER) != 0)
-		return 0;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
-	if (write_proc("/proc/self/uid_map", map) != 0)
-		return 0;
-	(void)write_proc("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
-	(void)write_proc("/proc/self/gid_map", map);
-	return geteuid() == 0 && dirs_are_roots();
-}
-
-/* When the files cannot count as root's, check that the one written is
- * refused for that reason and return 0: the test ends there. */
-static int root_files_or_refused(const struct options *cli)
-{
-	struct options file;
-	char *cause = NULL;
-
-	if (files_are_roots())
-		return 1;
-	options_init(&file);
-	ck_assert_int_eq(options_read_file(cli, &file, &cause), EX_CONFIG);
-	ck_assert_ptr_nonnull(cause);
-	ck_assert_ptr_nonnull(strstr(cause, "owned by root"));
-	free(cause);
-	options_free(&file);
-	return 0;
+	ck_assert_msg(geteuid() == 0 && dirs_are_roots(),
+	    "/ or %s/.. is not root's: podpass would refuse any config file there", tmp);
 }
 
 /* A cli options with root = tmp and config_file as given (may be NULL). */
@@ -705,8 +655,7 @@ START_TEST(test_file_keys)
 	    "import_keys = no\n"
 	    "sshd = /opt/sbin/sshd\n", 0644);
 	cli_for(&cli, NULL);
-	if (!root_files_or_refused(&cli))
-		goto out;
+	assert_files_are_roots();
 	options_init(&file);
 	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
 	ck_assert_ptr_null(cause);
@@ -723,7 +672,6 @@ START_TEST(test_file_keys)
 	ck_assert_ptr_null(file.root);
 	ck_assert_int_eq(file.source, PW_UNSET);
 	options_free(&file);
-out:
 	options_free(&cli);
 	free(p);
 }
@@ -738,13 +686,11 @@ START_TEST(test_file_explicit_path)
 	/* A default file that must not be read when -c is given. */
 	free(write_conf("etc/podpass.conf", "[podpass]\nuser = dave\n", 0600));
 	cli_for(&cli, "/conf/pp.conf");
-	if (!root_files_or_refused(&cli))
-		goto out;
+	assert_files_are_roots();
 	options_init(&file);
 	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
 	ck_assert_str_eq(file.user, "carol");
 	options_free(&file);
-out:
 	options_free(&cli);
 	free(p);
 }
@@ -759,8 +705,7 @@ static void assert_file_error(const char *text, int line, const char *want)
 
 	p = write_conf("etc/podpass.conf", text, 0644);
 	cli_for(&cli, NULL);
-	if (!root_files_or_refused(&cli))
-		goto out;
+	assert_files_are_roots();
 	options_init(&file);
 	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
 	ck_assert_ptr_nonnull(cause);
@@ -770,7 +715,6 @@ static void assert_file_error(const char *text, int line, const char *want)
 	free(where);
 	free(cause);
 	options_free(&file);
-out:
 	options_free(&cli);
 	free(p);
 }
@@ -828,18 +772,17 @@ START_TEST(test_file_writable_by_others)
 	/* Without root-owned files every mode is refused: nothing to learn. */
 	p = write_conf("etc/podpass.conf", "[podpass]\nuser = alice\n", 0644);
 	cli_for(&cli, NULL);
-	if (root_files_or_refused(&cli)) {
-		assert_mode_refused(0664);
-		assert_mode_refused(0646);
-		assert_mode_refused(0666);
-		assert_mode_refused(0620);
-		/* and the same file, not writable by others, is read */
-		ck_assert_int_eq(chmod(p, 0644), 0);
-		options_init(&file);
-		ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
-		ck_assert_str_eq(file.user, "alice");
-		options_free(&file);
-	}
+	assert_files_are_roots();
+	assert_mode_refused(0664);
+	assert_mode_refused(0646);
+	assert_mode_refused(0666);
+	assert_mode_refused(0620);
+	/* and the same file, not writable by others, is read */
+	ck_assert_int_eq(chmod(p, 0644), 0);
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	ck_assert_str_eq(file.user, "alice");
+	options_free(&file);
 	options_free(&cli);
 	free(p);
 }
@@ -855,19 +798,16 @@ START_TEST(test_file_symlink)
 	link = xasprintf("%s/etc/podpass.conf", tmp);
 	ck_assert_int_eq(symlink("real.conf", link), 0);
 	cli_for(&cli, NULL);
-	if (geteuid() == 0) {	/* root's link: followed */
-		options_init(&file);
-		ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
-		ck_assert_str_eq(file.user, "alice");
-		options_free(&file);
-		ck_assert_int_eq(lchown(link, 65534, 65534), 0);
-	}
+	assert_files_are_roots();
+	options_init(&file);	/* root's link: followed */
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), 0);
+	ck_assert_str_eq(file.user, "alice");
+	options_free(&file);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
 	options_init(&file);	/* another user's link: refused */
 	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
 	ck_assert_ptr_nonnull(cause);
-	/* not root: the test's own directories are refused before the link */
-	ck_assert_ptr_nonnull(strstr(cause, geteuid() == 0 ?
-	    "symbolic link owned by another user" : "refused"));
+	ck_assert_ptr_nonnull(strstr(cause, "symbolic link owned by another user"));
 	ck_assert_ptr_null(file.user);
 	free(cause);
 	options_free(&file);
@@ -883,9 +823,9 @@ START_TEST(test_file_not_roots)
 	char *cause = NULL, *p;
 
 	p = write_conf("etc/podpass.conf", "[podpass]\nuser = alice\n", 0644);
-	/* As root, give the file away; otherwise it is already not root's. */
-	if (geteuid() == 0)
-		ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	/* Given away in a tree that is root's: refused for the file's owner alone. */
+	assert_files_are_roots();
+	ck_assert_int_eq(chown(p, 65534, 65534), 0);
 	cli_for(&cli, NULL);
 	options_init(&file);
 	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
@@ -960,13 +900,12 @@ START_TEST(test_file_nul_byte)
 	test_write(p, "[podpass]\nuser = al\0ice\n", 24);
 	ck_assert_int_eq(chmod(p, 0600), 0);
 	cli_for(&cli, NULL);
-	if (root_files_or_refused(&cli)) {
-		options_init(&file);
-		ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
-		ck_assert_ptr_nonnull(strstr(cause, "NUL"));
-		free(cause);
-		options_free(&file);
-	}
+	assert_files_are_roots();
+	options_init(&file);
+	ck_assert_int_eq(options_read_file(&cli, &file, &cause), EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(cause, "NUL"));
+	free(cause);
+	options_free(&file);
 	options_free(&cli);
 	free(p);
 	free(d);
@@ -1160,16 +1099,7 @@ START_TEST(test_load_precedence)
 	    "[podpass]\nuser = alice\nmode = both\nrestart = none\nmin_length = 10\n"
 	    "method = sha512\nsshd_config = /file/sshd_config\n", 0644);
 	root_arg = xstrdup(tmp);
-	{
-		struct options cli;
-
-		cli_for(&cli, NULL);
-		if (!root_files_or_refused(&cli)) {
-			options_free(&cli);
-			goto out;
-		}
-		options_free(&cli);
-	}
+	assert_files_are_roots();
 	/* file alone over the defaults */
 	ck_assert_int_eq(load(&o, ARGV("enable", "--root", root_arg), &cause), 0);
 	ck_assert_str_eq(o.user, "alice");
@@ -1205,7 +1135,6 @@ START_TEST(test_load_precedence)
 	ck_assert_ptr_nonnull(cause);
 	free(cause);
 	options_free(&o);
-out:
 	free(root_arg);
 	free(p);
 }
@@ -1346,16 +1275,16 @@ Suite *options_suite(void)
 
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_file_keys);
-	tcase_add_test(tc, test_file_explicit_path);
-	tcase_add_test(tc, test_file_unknown_key);
-	tcase_add_test(tc, test_file_unknown_section);
-	tcase_add_test(tc, test_file_bad_value);
-	tcase_add_test(tc, test_file_writable_by_others);
-	tcase_add_test(tc, test_file_symlink);
-	tcase_add_test(tc, test_file_not_roots);
+	tcase_add_root_test(tc, test_file_keys);
+	tcase_add_root_test(tc, test_file_explicit_path);
+	tcase_add_root_test(tc, test_file_unknown_key);
+	tcase_add_root_test(tc, test_file_unknown_section);
+	tcase_add_root_test(tc, test_file_bad_value);
+	tcase_add_root_test(tc, test_file_writable_by_others);
+	tcase_add_root_test(tc, test_file_symlink);
+	tcase_add_root_test(tc, test_file_not_roots);
 	tcase_add_test(tc, test_file_missing);
-	tcase_add_test(tc, test_file_nul_byte);
+	tcase_add_root_test(tc, test_file_nul_byte);
 	tcase_add_test(tc, test_file_missing_no_cause);
 	suite_add_tcase(s, tc);
 
@@ -1371,7 +1300,7 @@ Suite *options_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_load_defaults);
 	tcase_add_test(tc, test_load_env_and_argv);
-	tcase_add_test(tc, test_load_precedence);
+	tcase_add_root_test(tc, test_load_precedence);
 	tcase_add_test(tc, test_load_root_needs_restart_none);
 	tcase_add_test(tc, test_load_checks);
 	tcase_add_test(tc, test_table_env_ignored);

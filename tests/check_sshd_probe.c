@@ -9,18 +9,19 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check_suites.h"
@@ -54,12 +55,58 @@ static int listen_tcp4(const char *addr, int *port)
 	return fd;
 }
 
-/* How long serve_once_at's child keeps the connection open after writing, in ms. */
-static int hold_ms;
+/* Whether serve_once_at's child keeps the connection open, once it has written,
+ * until it is killed (server_end). */
+static int hold_open;
+
+/* The receive queue of the TCP socket on 127.0.0.x port lport connected to port
+ * rport, from /proc/net/tcp; -1 when there is none (closed). */
+static long rx_queue(unsigned int lport, unsigned int rport)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[512];
+	unsigned int lp, rp;
+	unsigned long txq, rxq;
+	long found = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %lx:%lx", &lp, &rp, &txq, &rxq) == 4 &&
+		    lp == lport && rp == rport)
+			found = (long)rxq;
+	fclose(f);
+	return found;
+}
+
+/* In a server child: wait until the client of connection c has read all that was
+ * written to it (nothing left unacknowledged on c, nothing in the client's receive
+ * queue), so that what is written next comes to it as a piece of its own. At most
+ * 30 s; the server gives up then. */
+static void wait_read_by_client(int c)
+{
+	struct sockaddr_in me, peer;
+	socklen_t len = sizeof(me), plen = sizeof(peer);
+	int i, outq;
+	long rxq;
+
+	if (getsockname(c, (struct sockaddr *)&me, &len) != 0 ||
+	    getpeername(c, (struct sockaddr *)&peer, &plen) != 0)
+		_exit(1);
+	for (i = 0; i < 30000; i++) {
+		rxq = rx_queue(ntohs(peer.sin_port), ntohs(me.sin_port));
+		if (ioctl(c, SIOCOUTQ, &outq) == 0 && outq == 0 && rxq <= 0)
+			return;
+		usleep(1000);
+	}
+	fprintf(stderr, "test server: the client did not read the first piece in 30 s\n");
+	_exit(1);
+}
 
 /* Listen on addr, port (0: a free one); a child accepts one connection, writes first
- * (in two halves, to test answers that come in pieces), then, when after is not
- * NULL, reads the client's version line and writes after's n bytes; then closes. */
+ * (in two halves, the second once the client has read the first, to test answers
+ * that come in pieces), then, when after is not NULL, reads the client's version
+ * line and writes after's n bytes; then closes (or holds, hold_open). */
 static struct server serve_once_at(const char *addr, int port, const char *first,
     const char *after, size_t n)
 {
@@ -77,7 +124,8 @@ static struct server serve_once_at(const char *addr, int port, const char *first
 			_exit(1);
 		if (half > 0 && write(c, first, half) != (ssize_t)half)
 			_exit(1);
-		usleep(20000);
+		if (half > 0)
+			wait_read_by_client(c);
 		if (write(c, first + half, strlen(first) - half) < 0)
 			_exit(1);
 		if (after != NULL) {
@@ -88,8 +136,8 @@ static struct server serve_once_at(const char *addr, int port, const char *first
 			if (write(c, after, n) != (ssize_t)n)
 				_exit(1);
 		}
-		if (hold_ms > 0)
-			usleep((useconds_t)hold_ms * 1000);
+		while (hold_open)
+			pause();
 		close(c);
 		_exit(0);
 	}
@@ -125,7 +173,7 @@ static enum sshd_probe_result probe_with(const char *first, const char *after, s
 	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
 	l.naddr = 1;
 	l.port = s.port;
-	rc = sshd_probe(&l, 2000, &last_drop);
+	rc = sshd_probe(&l, 30000, &last_drop);
 	server_end(s);
 	return rc;
 }
@@ -187,9 +235,9 @@ START_TEST(stall_is_not_a_dead_session)
 	size_t i;
 
 	for (i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
-		hold_ms = 1500;
+		hold_open = 1;
 		s = serve_once(firsts[i], NULL, 0);
-		hold_ms = 0;
+		hold_open = 0;
 		memset(&l, 0, sizeof(l));
 		snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
 		l.naddr = 1;
@@ -257,7 +305,7 @@ static enum sshd_probe_result probe_two(const char *first1, const char *first2,
 	snprintf(l.addr[1], sizeof(l.addr[1]), "127.0.0.2");
 	l.naddr = 2;
 	l.port = s1.port;
-	rc = sshd_probe(&l, 2000, &last_drop);
+	rc = sshd_probe(&l, 30000, &last_drop);
 	server_end(s1);
 	server_end(s2);
 	return rc;
@@ -388,15 +436,6 @@ static int fake_end(struct fake_sshd f)
 	return n;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* sshd_reload of a fake serving script, within timeout_ms: its result, its cause
  * in *cause (malloc'd or NULL), the connections in *conns. */
 static int reload_fake(const char *script, int timeout_ms, char **cause, int *conns)
@@ -425,10 +464,10 @@ START_TEST(reload_drop_answers_until_a_session_died)
 	char *cause;
 	int conns;
 
-	ck_assert_int_eq(reload_fake("k", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(reload_fake("k", 60000, &cause, &conns), 0);
 	ck_assert_int_eq(conns, 1);
 	free(cause);
-	ck_assert_int_eq(reload_fake("d", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(reload_fake("d", 60000, &cause, &conns), 0);
 	ck_assert_int_eq(conns, 1);
 	free(cause);
 
@@ -442,7 +481,7 @@ START_TEST(reload_drop_answers_until_a_session_died)
 	ck_assert_ptr_nonnull(strstr(cause, "ended before key exchange, then it refused"));
 	free(cause);
 
-	ck_assert_int_eq(reload_fake("cdk", 5000, &cause, &conns), 0);
+	ck_assert_int_eq(reload_fake("cdk", 60000, &cause, &conns), 0);
 	ck_assert_int_eq(conns, 3);
 	free(cause);
 }
@@ -451,19 +490,22 @@ END_TEST
 /* After a probe that connected and got no key exchange, the next ones come at a
  * growing delay (10 ms doubling to 250 ms), not every few milliseconds: each costs
  * sshd a session process and, from OpenSSH 9.8 on, the address a penalty. Within
- * 1.5 s that is about 10 connections; every 2 ms it would be hundreds. */
+ * 1.5 s that is at most about 10 connections (fewer on a slow machine); every 2 ms
+ * it would be hundreds. The probing goes on after dead sessions: a key exchange
+ * after six of them is still the answer. How long it all takes is measured in
+ * bench/, not here. */
 START_TEST(reload_backs_off_after_dead_session)
 {
-	long long t0 = clock_ms(), took;
 	char *cause;
 	int conns;
 
+	ck_assert_int_eq(reload_fake("cccccck", 60000, &cause, &conns), 0);
+	ck_assert_int_eq(conns, 7);
+	free(cause);
+
 	ck_assert_int_eq(reload_fake("c", 1500, &cause, &conns), EX_UNAVAILABLE);
-	took = clock_ms() - t0;
-	ck_assert_int_ge(conns, 5);
+	ck_assert_int_ge(conns, 1);
 	ck_assert_int_le(conns, 16);
-	ck_assert_int_ge(took, 1500);
-	ck_assert_int_lt(took, 2500);
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "session processes ended before key exchange, so "
 	    "no login would work"));
@@ -482,10 +524,6 @@ START_TEST(find_listener_default_config)
 	char *dir = test_tmpdir(), *pidfile = xasprintf("%s/sshd.pid", dir);
 	char *other = xasprintf("%s/sshd_config", dir), *cause = NULL, pid[32];
 
-	if (getuid() != 0) {
-		fake_end(f);
-		ck_abort_msg("needs root: only a listener run as root is taken for sshd");
-	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)f.pid);
 	test_write(pidfile, pid, strlen(pid));
 	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause), 0);
@@ -509,11 +547,9 @@ END_TEST
 
 /* A listener named sshd that runs another binary than the sshd podpass uses is not
  * sshd: refused (EX_UNAVAILABLE), named by pid, user and name, whether the pid file
- * names it or not, and never taken for the listener. When --sshd is a script, the
- * binary it runs is unknown: a listener run as root is taken. */
+ * names it or not, and never taken for the listener. */
 START_TEST(find_listener_refuses_other_binary)
 {
-	static const char wrapper[] = "#!/bin/sh\nexec /usr/sbin/sshd \"$@\"\n";
 	struct fake_sshd f = fake_start("k");
 	struct sshd_ctx ctx = { "/", "/bin/sh", "/etc/ssh/sshd_config" };
 	struct sshd_listener l;
@@ -535,22 +571,38 @@ START_TEST(find_listener_refuses_other_binary)
 		cause = NULL;
 	}
 	ck_assert_int_eq(sshd_wait_listener(&ctx, f.pid, f.port, 200), -1);
-
-	/* --sshd a script (a wrapper): the binary it runs is unknown, a root one is taken */
+	fake_end(f);
+	test_rmtree(dir);
+	free(dir);
+	free(pidfile);
 	free(want);
-	want = xasprintf("%s/sshd-wrapper", dir);
-	test_write(want, wrapper, strlen(wrapper));
-	ctx.sshd_path = want;
-	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause),
-	    getuid() == 0 ? 0 : EX_UNAVAILABLE);
-	ck_assert_int_eq(l.pid, getuid() == 0 ? f.pid : 0);
+}
+END_TEST
+
+/* When --sshd is a script (a wrapper), the binary it runs is unknown: a listener
+ * named sshd run as root is taken. */
+START_TEST(find_listener_wrapper_takes_root)
+{
+	static const char wrapper[] = "#!/bin/sh\nexec /usr/sbin/sshd \"$@\"\n";
+	struct fake_sshd f = fake_start("k");
+	struct sshd_ctx ctx = { "/", NULL, "/etc/ssh/sshd_config" };
+	struct sshd_listener l;
+	char *dir = test_tmpdir(), *pidfile = xasprintf("%s/sshd.pid", dir);
+	char *script = xasprintf("%s/sshd-wrapper", dir), *cause = NULL, pid[32];
+
+	snprintf(pid, sizeof(pid), "%ld\n", (long)f.pid);
+	test_write(pidfile, pid, strlen(pid));
+	test_write(script, wrapper, strlen(wrapper));
+	ctx.sshd_path = script;
+	ck_assert_int_eq(sshd_find_listener(&ctx, pidfile, f.port, &l, &cause), 0);
+	ck_assert_int_eq(l.pid, f.pid);
 	sshd_listener_free(&l);
 	free(cause);
 	fake_end(f);
 	test_rmtree(dir);
 	free(dir);
 	free(pidfile);
-	free(want);
+	free(script);
 }
 END_TEST
 
@@ -653,6 +705,22 @@ START_TEST(diag_parse_interrupted)
 }
 END_TEST
 
+/* 1 when a socket can be bound to ::1 here (a build chroot may have no IPv6). */
+static int have_ipv6_loopback(void)
+{
+	struct sockaddr_in6 s6;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0;
+	close(fd);
+	return ok;
+}
+
 /* A listening socket of family on loopback: its port and inode. */
 static int listen_on(int family, int *port, unsigned long *inode)
 {
@@ -672,10 +740,7 @@ static int listen_on(int family, int *port, unsigned long *inode)
 		s6->sin6_family = AF_INET6;
 		s6->sin6_addr = in6addr_loopback;
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
-		close(fd);
-		return -1;	/* no IPv6 on this machine */
-	}
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, len), 0);
 	ck_assert_int_eq(listen(fd, 1), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
 	*port = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
@@ -684,12 +749,12 @@ static int listen_on(int family, int *port, unsigned long *inode)
 	return fd;
 }
 
-/* sockets_listen_inodes finds exactly the listening sockets on a port (IPv4 and
- * IPv6), not a connected one, and nothing on a port nobody listens on. */
+/* sockets_listen_inodes finds exactly the listening sockets on a port, not a
+ * connected one, and nothing on a port nobody listens on. */
 START_TEST(listen_inodes_found)
 {
-	unsigned long v[8], inode4, inode6;
-	int port, port6, fd4, fd6, c;
+	unsigned long v[8], inode4;
+	int port, fd4, c;
 	size_t n;
 
 	fd4 = listen_on(AF_INET, &port, &inode4);
@@ -711,16 +776,21 @@ START_TEST(listen_inodes_found)
 	}
 	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port, v, 8), 1);
 	close(c);
-
-	fd6 = listen_on(AF_INET6, &port6, &inode6);
-	if (fd6 >= 0) {
-		n = sockets_listen_inodes(getpid(), port6, v, 8);
-		ck_assert_uint_eq(n, 1);
-		ck_assert_uint_eq(v[0], inode6);
-		close(fd6);
-	}
 	close(fd4);
 	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port, v, 8), 0);
+}
+END_TEST
+
+/* The same for an IPv6 listening socket. */
+START_TEST(listen_inodes_found_ipv6)
+{
+	unsigned long v[8], inode6;
+	int port6, fd6 = listen_on(AF_INET6, &port6, &inode6);
+
+	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port6, v, 8), 1);
+	ck_assert_uint_eq(v[0], inode6);
+	close(fd6);
+	ck_assert_uint_eq(sockets_listen_inodes(getpid(), port6, v, 8), 0);
 }
 END_TEST
 
@@ -729,6 +799,7 @@ Suite *sshd_probe_suite(void)
 	Suite *s = suite_create("sshd_probe");
 	TCase *tc = tcase_create("probe");
 
+	tcase_set_timeout(tc, 120);	/* an upper bound for a slow machine, not a budget */
 	tcase_add_test(tc, banner_and_kexinit_answer);
 	tcase_add_test(tc, banner_alone_is_no_answer);
 	tcase_add_test(tc, not_allowed_answers);
@@ -740,9 +811,12 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, several_addresses_most_telling);
 	tcase_add_test(tc, reload_drop_answers_until_a_session_died);
 	tcase_add_test(tc, reload_backs_off_after_dead_session);
-	tcase_add_test(tc, find_listener_default_config);
+	tcase_add_root_test(tc, find_listener_default_config);
 	tcase_add_test(tc, find_listener_refuses_other_binary);
+	tcase_add_root_test(tc, find_listener_wrapper_takes_root);
 	tcase_add_test(tc, listen_inodes_found);
+	tcase_add_test_if(tc, listen_inodes_found_ipv6, have_ipv6_loopback(),
+	    "no IPv6 loopback here");
 	tcase_add_test(tc, diag_parse_done_ends_dump);
 	tcase_add_test(tc, diag_parse_interrupted);
 	suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
 #define PODPASS_CHECK_SUITES_H
 
 #include <check.h>
+#include <unistd.h>
 
 #include "sshd_config.h"
 #include "util.h"
@@ -28,6 +29,25 @@ void test_rmtree(const char *dir);
 char *test_read(const char *path, size_t *len);
 /* Write a whole file (mode 0644). Fails the test on error. */
 void test_write(const char *path, const char *data, size_t len);
+
+/* Add a test only when can (what it needs is there): else it is left out, and
+ * check_podpass names it and why on stdout and exits 77 (skipped) unless a test
+ * failed. Never a weaker check in its place. */
+#define tcase_add_test_if(tc, tf, can, why) \
+	do { \
+		if (can) \
+			tcase_add_test((tc), (tf)); \
+		else \
+			test_left_out(#tf, (why)); \
+	} while (0)
+/* A test that can check its point only as root. */
+#define tcase_add_root_test(tc, tf) tcase_add_test_if((tc), tf, geteuid() == 0, "not root")
+/* Note a test left out (tcase_add_test_if) and why. */
+void test_left_out(const char *name, const char *why);
+/* Run fn(arg) in a child process, as uid and gid 65534 when this runs as root
+ * (so that file modes bind it); fn's return value is the child's exit status,
+ * returned here. The child must be able to reach the files it uses. */
+int test_unprivileged(int (*fn)(void *), void *arg);
 
 /* An in-memory file tree for sshd_config_parse's Include loader. */
 struct test_mem_file {

@@ -1,8 +1,9 @@
 /* Unit tests for trust.c: which paths are root's to decide. The temporary
  * tree lives in /tmp (root's, sticky) and belongs to whoever runs the tests,
  * who is passed as the allowed owner; what only root can set up (links
- * owned by root, a file given away) is checked when the tests run as root:
- * those tests are only added then. */
+ * owned by root, a file or directory given away) is checked by tests added
+ * only when the tests run as root (tcase_add_root_test: left out and named
+ * otherwise). */
 #include "config.h"
 
 #include <errno.h>
@@ -90,8 +91,6 @@ START_TEST(test_writable_refused)
 	ck_assert_int_eq(chmod(q, 0600), 0);
 	ck_assert_int_eq(check(q, &cause), EX_NOPERM);
 	assert_cause(cause, "a directory that group or others can write");
-	ck_assert_int_eq(chmod(d, 01777), 0);	/* sticky: passes only when root's */
-	ck_assert_int_eq(check(q, &cause), geteuid() == 0 ? 0 : EX_NOPERM);
 	free(p);
 	free(q);
 	free(d);
@@ -126,6 +125,38 @@ START_TEST(test_missing_and_relative)
 }
 END_TEST
 
+/* Give path (the link itself, when it is one) to uid 65534: checked must then be
+ * refused, the cause holding what. */
+static void assert_given_away_refused(const char *path, const char *checked,
+    const char *what)
+{
+	char *cause = NULL;
+
+	ck_assert_int_eq(lchown(path, 65534, 65534), 0);
+	ck_assert_int_eq(check(checked, &cause), EX_NOPERM);
+	assert_cause(cause, what);
+	free(cause);
+}
+
+/* A sticky directory that all can write (as /tmp) passes only when root's. */
+START_TEST(test_sticky_dir)
+{
+	char *d = xasprintf("%s/sticky", tmp), *q = xasprintf("%s/sticky/pw", tmp);
+	char *cause = NULL;
+
+	ck_assert_int_eq(mkdir(d, 0700), 0);
+	ck_assert_int_eq(chmod(d, 01777), 0);
+	test_write(q, "x\n", 2);
+	ck_assert_int_eq(chmod(q, 0600), 0);
+	ck_assert_int_eq(check(q, &cause), 0);
+	ck_assert_ptr_null(cause);
+	assert_given_away_refused(d, q, "a directory owned by another user");
+	free(d);
+	free(q);
+	free(cause);
+}
+END_TEST
+
 START_TEST(test_links)
 {
 	char *p = file_at("pw", 0600), *link = xasprintf("%s/link", tmp), *cause = NULL;
@@ -134,13 +165,9 @@ START_TEST(test_links)
 	ck_assert_int_eq(symlink(p, link), 0);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(symlink("../pw", rel), 0);	/* relative, through .. */
-	if (geteuid() == 0) {
-		ck_assert_int_eq(check(link, &cause), 0);
-		ck_assert_int_eq(check(rel, &cause), 0);
-		ck_assert_int_eq(lchown(link, 65534, 65534), 0);
-	}
-	ck_assert_int_eq(check(link, &cause), EX_NOPERM);
-	assert_cause(cause, "a symbolic link owned by another user");
+	ck_assert_int_eq(check(link, &cause), 0);	/* root's links: followed */
+	ck_assert_int_eq(check(rel, &cause), 0);
+	assert_given_away_refused(link, link, "a symbolic link owned by another user");
 	free(p);
 	free(link);
 	free(dir);
@@ -186,11 +213,11 @@ Suite *trust_suite(void)
 	tcase_add_test(tc, test_writable_refused);
 	tcase_add_test(tc, test_not_regular);
 	tcase_add_test(tc, test_missing_and_relative);
-	tcase_add_test(tc, test_links);
-	if (geteuid() == 0) {	/* only root can give a file away or own a link */
-		tcase_add_test(tc, test_other_owner);
-		tcase_add_test(tc, test_link_loop);
-	}
+	/* only root can give a file away or own a link */
+	tcase_add_root_test(tc, test_sticky_dir);
+	tcase_add_root_test(tc, test_links);
+	tcase_add_root_test(tc, test_other_owner);
+	tcase_add_root_test(tc, test_link_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }

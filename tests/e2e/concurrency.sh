@@ -50,33 +50,39 @@ login_key root
 
 step "a lock held too long: exit 75 with a clear message, nothing changed"
 snapshot held
-python3 - /etc/.pwd.lock 40 <<'PY' &
-import fcntl, sys, time
+# Both locks are held until killed, and each holder says so once it holds its lock:
+# a podpass run that waited for a release instead of giving up would never end
+# (timeout 120 ends it then, and the exit status says so).
+python3 - /etc/.pwd.lock "$WORK/pwd-lock.held" <<'PY' &
+import fcntl, signal, sys
 f = open(sys.argv[1], "w")
 fcntl.lockf(f, fcntl.LOCK_EX)
-time.sleep(float(sys.argv[2]))
+open(sys.argv[2], "w").write("held\n")
+while True:
+    signal.pause()
 PY
 holder=$!
-flock -o /etc/ssh sleep 40 &
+# shellcheck disable=SC2016 # evaluated by sh
+flock -o /etc/ssh sh -c 'echo "held $$" >"$1"; exec sleep infinity' sh "$WORK/dir-lock.held" &
 dirholder=$!
-sleep 0.5
-start=$(date +%s)
+wait_file_has "$WORK/pwd-lock.held" '^held$'
+wait_file_has "$WORK/dir-lock.held" '^held [0-9]+$'
 rc1=0 rc2=0
-"$PODPASS" enable --password-stdin <<<'held-lock-pw-1234' >"$WORK/h1.out" 2>"$WORK/h1.err" & p1=$!
-"$PODPASS" disable --lock-password </dev/null >"$WORK/h2.out" 2>"$WORK/h2.err" & p2=$!
+timeout -k 5 120 "$PODPASS" enable --password-stdin <<<'held-lock-pw-1234' >"$WORK/h1.out" 2>"$WORK/h1.err" & p1=$!
+timeout -k 5 120 "$PODPASS" disable --lock-password </dev/null >"$WORK/h2.out" 2>"$WORK/h2.err" & p2=$!
 wait "$p1" || rc1=$?
 wait "$p2" || rc2=$?
-[ "$rc1" = 75 ] || fail "enable with sshd_config's directory locked exited $rc1, want 75: $(cat "$WORK/h1.err")"
-[ "$rc2" = 75 ] || fail "disable with sshd_config's directory locked exited $rc2, want 75: $(cat "$WORK/h2.err")"
+[ "$rc1" = 75 ] || fail "enable with sshd_config's directory locked exited $rc1, want 75 (124: it waited on): $(cat "$WORK/h1.err")"
+[ "$rc2" = 75 ] || fail "disable with sshd_config's directory locked exited $rc2, want 75 (124: it waited on): $(cat "$WORK/h2.err")"
 grep -q 'locked by another podpass run' "$WORK/h1.err" || fail "the message does not say what holds the lock: $(cat "$WORK/h1.err")"
-kill "$dirholder" 2>/dev/null || true
+kill -0 "$dirholder" 2>/dev/null || fail "the lock on /etc/ssh was let go before podpass gave up"
+kill "$(cut -d' ' -f2 "$WORK/dir-lock.held")" # flock lets the lock go when its command ends
 wait "$dirholder" 2>/dev/null || true
 
 step "only /etc/.pwd.lock held (as by passwd or chpasswd): exit 75 naming it"
-expect_exit 75 "$PODPASS" enable --password-stdin <<<'held-lock-pw-1234'
+expect_exit 75 timeout -k 5 120 "$PODPASS" enable --password-stdin <<<'held-lock-pw-1234'
 last_stderr_has 'pwd\.lock' || fail "the message does not name /etc/.pwd.lock"
-waited=$(($(date +%s) - start))
-[ "$waited" -lt 39 ] || fail "the lock waits took ${waited}s: more than the 15 s each may wait"
+kill -0 "$holder" 2>/dev/null || fail "the lock on /etc/.pwd.lock was let go before podpass gave up"
 kill "$holder" 2>/dev/null || true
 wait "$holder" 2>/dev/null || true
 assert_unchanged held

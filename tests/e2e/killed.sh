@@ -113,11 +113,30 @@ done
 echo "    $runs runs killed: $undone left as before (undone where needed), $whole whole;" \
     "status said so after $said"
 
+# sleep_call: the number of the system call a process sleeping in sleep(1) is in
+# (clock_nanosleep, as podpass's own pauses), as /proc/PID/syscall shows it.
+sleep_call() {
+    local p n st i
+    sleep 60 &
+    p=$!
+    # sleep(1)'s only sleep (state S) is that call; loading it may block elsewhere (D)
+    for ((i = 0; ; i++)); do
+        st="$(cat "/proc/$p/comm") $(cut -d' ' -f3 "/proc/$p/stat")"
+        read -r n _ <"/proc/$p/syscall" || n=running
+        [ "$st" != "sleep S" ] || [ "$n" = running ] || break
+        [ "$i" -lt 1000 ] || fail "sleep(1) (pid $p) did not sleep within 10 s"
+        sleep 0.01
+    done
+    kill "$p"
+    wait "$p" 2>/dev/null || true
+    echo "$n"
+}
+
 # Killed just after its SIGHUP, while sshd restarts itself: between closing its
 # listeners and listening again (it re-execs, and only then reads the files) nothing
 # listens on port 22, and sshd's pidfile is gone. The next run must wait for that sshd
-# and then reload it into the files put back, not take it for stopped. strace delays
-# sshd's re-exec, so that status surely comes in that gap.
+# and then reload it into the files put back, not take it for stopped. strace holds
+# sshd at its re-exec (60 s at most) until status is seen waiting in that gap.
 state=pw
 step "$state: SIGKILL just after the SIGHUP, sshd slow to restart, then status"
 kept_restore "$state"
@@ -131,7 +150,7 @@ hup=$(grep '^kill(' "$WORK/trace" | grep -n 'SIGHUP' | head -n 1 | cut -d: -f1)
 reset "$state"
 sshd=$(sshd_listener_pid)
 strace -qq -o "$WORK/sshd.trace" -p "$sshd" -e trace=execve \
-    -e inject=execve:delay_enter=2000000 &
+    -e inject=execve:delay_enter=60000000 &
 tracer=$!
 for ((i = 0; ; i++)); do
     [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$sshd/status")" = 0 ] || break
@@ -144,11 +163,23 @@ timeout -k 5 "$KILL_TIMEOUT" strace -qq -o "$WORK/run.trace" -e trace=kill \
     "$PODPASS" enable --password-stdin <<<"$pw_new" >"$WORK/last.out" 2>"$WORK/last.err" || rc=$?
 [ "$rc" = 137 ] || fail "the run to kill just after its SIGHUP exited $rc"
 E2E_LAST_CMD="podpass status (after a kill just after the SIGHUP)"
-expect_exit 0 "$PODPASS" status
+nap=$(sleep_call)
+"$PODPASS" status >"$WORK/last.out" 2>"$WORK/last.err" &
+status_pid=$!
+for ((i = 0; ; i++)); do
+    read -r call _ <"/proc/$status_pid/syscall" 2>/dev/null || fail "status ended before it waited for sshd (pid $sshd) to restart"
+    [ "$call" != "$nap" ] || break
+    [ "$i" -lt 1500 ] || fail "status did not wait for sshd (pid $sshd) to restart within 30 s"
+    sleep 0.02
+done
+kill "$tracer" # strace lets go: sshd re-executes itself and listens again
+wait "$tracer" || true
+rc=0
+wait "$status_pid" || rc=$?
+E2E_LAST_RC=$rc
+[ "$rc" = 0 ] || fail "status exited $rc: $(cat "$WORK/last.err")"
 last_stderr_has "sshd \\(pid $sshd\\) was reloaded with the files put back" ||
     fail "status did not reload the restarting sshd (pid $sshd)"
-kill "$tracer"
-wait "$tracer" || true
 kept_same "$state" || fail "the files are not as before after status"
 [ "$(offered_methods)" = publickey ] || fail "sshd offers $(offered_methods), not the old settings"
 [ "$said" -gt 0 ] || fail "status never said it found what a killed run left"
