@@ -13,12 +13,15 @@
  *                    can allocate again. 0 or unset: none fails.
  *   ENOMEM_REPORT=F  file to append what happened to: "commit C" and "whole W" at
  *                    a normal exit (how many allocations came after each event),
- *                    and "failed N" at the moment of the failure.
+ *                    "failed N" at the moment of the failure, and "mkdtemp PATH"
+ *                    for each temporary directory podpass makes (its work
+ *                    directory: the test checks that no exit leaves it).
  *
  * Only podpass itself counts and fails: its key file helper (forked, not exec'd)
  * allocates nothing, and a process that execs starts without the library
  * (podpass gives its children a fixed environment). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,6 +38,7 @@ void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t size);
 int rename(const char *from, const char *to);
 int unlink(const char *path);
+char *mkdtemp(char *template);
 
 #define JOURNAL_NAME "/.podpass-journal"
 
@@ -129,4 +133,22 @@ int unlink(const char *path)
 	if (len >= tail && strcmp(path + len - tail, JOURNAL_NAME) == 0)
 		__atomic_store_n(&seen_whole, 1, __ATOMIC_SEQ_CST);
 	return unlinkat(AT_FDCWD, path, 0);
+}
+
+char *mkdtemp(char *template)
+{
+	char *(*next)(char *) = (char *(*)(char *))dlsym(RTLD_NEXT, "mkdtemp");
+	char line[4200];
+	char *made;
+
+	if (next == NULL) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	made = next(template);
+	if (made != NULL && strlen(made) < sizeof(line) - 16) {
+		snprintf(line, sizeof(line), "mkdtemp %s\n", made);
+		write_report(line);
+	}
+	return made;
 }
