@@ -277,6 +277,19 @@ int sshd_holds_listen_socket(pid_t pid, int port)
 	return n > 0 && count_owned_by(pid, v, n) > 0;
 }
 
+/* 1 when pid has a handler for SIGHUP: bit SIGHUP - 1 of SigCgt, the mask
+ * of caught signals in /proc/PID/status. */
+int sshd_catches_hup(pid_t pid)
+{
+	char buf[8192], *cgt;
+	unsigned long long mask;
+
+	if (pid <= 0 || read_proc(pid, "status", buf, sizeof(buf)) < 0 ||
+	    (cgt = strstr(buf, "\nSigCgt:")) == NULL || sscanf(cgt + 8, "%llx", &mask) != 1)
+		return 0;
+	return (int)((mask >> (SIGHUP - 1)) & 1);
+}
+
 /* 1 when pid holds the socket inode open. */
 static int holds_inode(pid_t pid, unsigned long inode)
 {

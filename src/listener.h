@@ -52,4 +52,9 @@ int sshd_holds_all(pid_t pid, const unsigned long *v, size_t n);
  * whose listener went away. */
 int sshd_holds_listen_socket(pid_t pid, int port);
 
+/* 1 when pid has a handler for SIGHUP (the SIGHUP bit of SigCgt in
+ * /proc/PID/status). A restarting sshd ignores SIGHUP from before its
+ * re-execution until after it listens again: a SIGHUP sent then is lost. */
+int sshd_catches_hup(pid_t pid);
+
 #endif

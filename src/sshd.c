@@ -309,6 +309,14 @@ static int probe_answered(struct probe_track *t, enum sshd_probe_result r,
 	return 0;
 }
 
+/* EX_UNAVAILABLE with *cause saying that sshd pid exited. */
+static int exited_cause(pid_t pid, char **cause)
+{
+	set_cause(cause, "sshd (pid %ld) exited; see its log (journal, /var/log/auth.log, "
+	    "or run sshd -t)", (long)pid);
+	return EX_UNAVAILABLE;
+}
+
 /* Why wait_listening gave up on pid. */
 static void wait_cause(pid_t pid, const struct sshd_listen *l, int foreign,
     const struct probe_track *t, int timeout_ms, char **cause)
@@ -344,11 +352,8 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 	int foreign = 0, step;
 
 	while ((left = deadline - now_ms()) > 0) {
-		if (kill(pid, 0) != 0 || !sshd_is_listener(pid)) {
-			set_cause(cause, "sshd (pid %ld) exited; see its log "
-			    "(journal, /var/log/auth.log, or run sshd -t)", (long)pid);
-			return EX_UNAVAILABLE;
-		}
+		if (kill(pid, 0) != 0 || !sshd_is_listener(pid))
+			return exited_cause(pid, cause);
 		ncur = sockets_listen_inodes(pid, l->port, cur, 16);
 		foreign = ncur > 0 && !sshd_holds_all(pid, cur, ncur);
 		if (ncur > 0 && !foreign && all_new(cur, ncur, old, nold)) {
@@ -378,16 +383,41 @@ int sshd_wait_listener(const struct sshd_ctx *ctx, pid_t pid, int port, int time
 	return -1;
 }
 
+/* Wait until pid catches SIGHUP (sshd_catches_hup), until deadline. A SIGHUP
+ * that is pending as well needs no wait: the handler gets it, and the restart it
+ * makes reads sshd_config after podpass wrote it, as one podpass sends would. */
+static int wait_catches_hup(pid_t pid, long long deadline, int timeout_ms, char **cause)
+{
+	while (!sshd_catches_hup(pid)) {
+		if (kill(pid, 0) != 0 || !sshd_is_listener(pid))
+			return exited_cause(pid, cause);
+		if (now_ms() >= deadline) {
+			set_cause(cause, "sshd (pid %ld) did not catch SIGHUP within %d ms (a "
+			    "restarting sshd ignores it until it listens again), so it was not "
+			    "signalled: it would have lost the signal", (long)pid, timeout_ms);
+			return EX_UNAVAILABLE;
+		}
+		sleep_ms(POLL_STEP_MS);
+	}
+	return 0;
+}
+
 int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause)
 {
+	long long deadline = now_ms() + timeout_ms, left;
 	unsigned long old[16];
-	size_t nold = sockets_listen_inodes(pid, l->port, old, 16);
+	size_t nold;
+	int rc;
 
+	if ((rc = wait_catches_hup(pid, deadline, timeout_ms, cause)) != 0)
+		return rc;
+	nold = sockets_listen_inodes(pid, l->port, old, 16);
 	if (kill(pid, SIGHUP) != 0) {
 		set_cause(cause, "cannot signal sshd (pid %ld): %s", (long)pid, strerror(errno));
 		return EX_OSERR;
 	}
-	return wait_listening(pid, l, old, nold, timeout_ms, cause);
+	left = deadline - now_ms();
+	return wait_listening(pid, l, old, nold, left > 1 ? (int)left : 1, cause);
 }
 
 /* 1 when systemd manages this system (and so should start sshd). */

@@ -60,12 +60,14 @@ int sshd_listen_from_dump(const char *dump, struct sshd_listen *l, char **cause)
  * the time is up. */
 int sshd_wait_listener(const struct sshd_ctx *ctx, pid_t pid, int port, int timeout_ms);
 
-/* Send SIGHUP to the listener and wait until it listens again on new
+/* Wait until the listener catches SIGHUP (a restarting sshd ignores it until
+ * it listens again), send it SIGHUP and wait until it listens again on new
  * sockets and answers (sshd_probe): with a key exchange, or with a drop
  * message until a probe of the new listener connects and gets no key
  * exchange. After such a probe the next ones wait longer each time (10 ms,
  * doubling up to 250 ms). EX_UNAVAILABLE with *cause saying what came
- * instead when pid exits or timeout_ms passes. */
+ * instead when pid exits or timeout_ms passes, also before the signal when
+ * pid never catches SIGHUP: then it is not signalled. */
 int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause);
 
 /* Start sshd: systemd's unit when systemd runs, else the binary itself

@@ -359,7 +359,14 @@ static void fake_answer(int c, char kind)
 		_exit(1);
 }
 
-/* The fake's child: named sshd, then waits for SIGHUP (blocked) and serves. */
+/* A SIGHUP handler that does nothing: the signal is taken with sigwaitinfo. */
+static void on_hup(int sig)
+{
+	(void)sig;
+}
+
+/* The fake's child: named sshd, catching SIGHUP as sshd does (blocked, so that it
+ * waits for it) and serving after it. */
 static void fake_serve(int lfd, int port, const char *script, int ready, int notes)
 {
 	sigset_t hup;
@@ -368,6 +375,7 @@ static void fake_serve(int lfd, int port, const char *script, int ready, int not
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "sshd");
+	signal(SIGHUP, on_hup);
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
 	if (write(ready, "r", 1) != 1)
@@ -510,6 +518,84 @@ START_TEST(reload_backs_off_after_dead_session)
 	ck_assert_ptr_nonnull(strstr(cause, "session processes ended before key exchange, so "
 	    "no login would work"));
 	free(cause);
+}
+END_TEST
+
+/* A child named sshd (taken for a listener) with SIGHUP set to handler, held until
+ * it is killed; when this returns, the disposition is set. */
+static pid_t hup_child(void (*handler)(int))
+{
+	int ready[2];
+	pid_t pid;
+	char ch;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "sshd");
+		signal(SIGHUP, handler);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &ch, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+/* End a hup_child: 1 when it was still running (no signal ended it before). */
+static int hup_child_end(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+/* A process catches SIGHUP only with a handler: not when it ignores SIGHUP, as a
+ * restarting sshd does until it listens again, nor with SIGHUP at its default. */
+START_TEST(catches_hup_only_with_handler)
+{
+	pid_t ign = hup_child(SIG_IGN), dfl = hup_child(SIG_DFL), caught = hup_child(on_hup);
+
+	ck_assert_int_eq(sshd_catches_hup(ign), 0);
+	ck_assert_int_eq(sshd_catches_hup(dfl), 0);
+	ck_assert_int_eq(sshd_catches_hup(caught), 1);
+	ck_assert_int_eq(sshd_catches_hup(0), 0);
+	ck_assert_int_eq(hup_child_end(ign), 1);
+	ck_assert_int_eq(hup_child_end(dfl), 1);
+	ck_assert_int_eq(hup_child_end(caught), 1);
+}
+END_TEST
+
+/* sshd_reload does not signal a listener that ignores SIGHUP, where the signal
+ * would be lost: when it never catches it, it fails naming its pid. */
+START_TEST(reload_waits_for_hup_caught)
+{
+	pid_t ign = hup_child(SIG_IGN), dfl = hup_child(SIG_DFL);
+	struct sshd_listen l;
+	char *cause = NULL, want[64];
+
+	memset(&l, 0, sizeof(l));
+	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
+	l.naddr = 1;
+	l.port = 22;
+	ck_assert_int_eq(sshd_reload(dfl, &l, 200, &cause), EX_UNAVAILABLE);
+	ck_assert_ptr_nonnull(cause);
+	snprintf(want, sizeof(want), "sshd (pid %ld) did not catch SIGHUP", (long)dfl);
+	ck_assert_ptr_nonnull(strstr(cause, want));
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(sshd_reload(ign, &l, 200, &cause), EX_UNAVAILABLE);
+	snprintf(want, sizeof(want), "sshd (pid %ld) did not catch SIGHUP", (long)ign);
+	ck_assert_ptr_nonnull(strstr(cause, want));
+	free(cause);
+	ck_assert_int_eq(hup_child_end(dfl), 1);
+	ck_assert_int_eq(hup_child_end(ign), 1);
 }
 END_TEST
 
@@ -811,6 +897,8 @@ Suite *sshd_probe_suite(void)
 	tcase_add_test(tc, several_addresses_most_telling);
 	tcase_add_test(tc, reload_drop_answers_until_a_session_died);
 	tcase_add_test(tc, reload_backs_off_after_dead_session);
+	tcase_add_test(tc, catches_hup_only_with_handler);
+	tcase_add_test(tc, reload_waits_for_hup_caught);
 	tcase_add_root_test(tc, find_listener_default_config);
 	tcase_add_test(tc, find_listener_refuses_other_binary);
 	tcase_add_root_test(tc, find_listener_wrapper_takes_root);

@@ -8,7 +8,7 @@
 # library) and must run in an empty root that holds nothing but itself. Then, for each
 # suite in $PODPASS_DISTROS (bullseye: Debian 11, OpenSSH 8.4; trixie: Debian 13,
 # OpenSSH 10.0), the root from mkroot.sh (made once, then cached) and every scenario
-# given (by default all of tests/e2e but fault-injection, signals and killed, which need
+# given (by default all of tests/e2e but fault-injection, signals, killed and lost-hup, which need
 # strace, and keys-flip) run with
 # E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
 # $PODPASS_DISTRO_LOGS (distros-logs/ by default). Exit 0 only when every check
@@ -37,7 +37,7 @@ else
         case $(basename "$s") in
         # strace's injections, the preloaded failing malloc and keys-flip's 160 runs
         # of a race test podpass's own code paths, not the release's
-        lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh | \
+        lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh | lost-hup.sh | \
             keys-flip.sh | out-of-memory.sh) ;;
         *) scenarios+=("$(basename "$s")") ;;
         esac

@@ -15,21 +15,13 @@
 # file of the change, written and undone with her rights).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
-if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" = 0 ] && ! command -v strace >/dev/null 2>&1; then
-    echo "FAIL $e2e_name: required tool missing: strace" >&2
-    exit 1
-fi
-e2e_enter "$@"
+e2e_enter_strace "$@"
 
 pw_old='killed-Old-root-pw-3321'
 pw_new='killed-New-root-pw-3322'
 KILL_SYSCALLS=write,fsync,rename,link,unlink,kill
 KILL_TIMEOUT=60
 KILL_SAMPLES=${KILL_SAMPLES:-4}
-
-if ! strace -qq -o /dev/null true 2>"$WORK/strace.err"; then
-    e2e_skip "strace cannot trace here: $(head -n 1 "$WORK/strace.err")"
-fi
 
 kept_setup killed
 start_sshd
@@ -113,25 +105,6 @@ done
 echo "    $runs runs killed: $undone left as before (undone where needed), $whole whole;" \
     "status said so after $said"
 
-# sleep_call: the number of the system call a process sleeping in sleep(1) is in
-# (clock_nanosleep, as podpass's own pauses), as /proc/PID/syscall shows it.
-sleep_call() {
-    local p n st i
-    sleep 60 &
-    p=$!
-    # sleep(1)'s only sleep (state S) is that call; loading it may block elsewhere (D)
-    for ((i = 0; ; i++)); do
-        st="$(cat "/proc/$p/comm") $(cut -d' ' -f3 "/proc/$p/stat")"
-        read -r n _ <"/proc/$p/syscall" || n=running
-        [ "$st" != "sleep S" ] || [ "$n" = running ] || break
-        [ "$i" -lt 1000 ] || fail "sleep(1) (pid $p) did not sleep within 10 s"
-        sleep 0.01
-    done
-    kill "$p"
-    wait "$p" 2>/dev/null || true
-    echo "$n"
-}
-
 # Killed just after its SIGHUP, while sshd restarts itself: between closing its
 # listeners and listening again (it re-execs, and only then reads the files) nothing
 # listens on port 22, and sshd's pidfile is gone. The next run must wait for that sshd
@@ -143,14 +116,8 @@ kept_restore "$state"
 reset "$state"
 PUBLIC_KEY=
 sshd=$(sshd_listener_pid)
-strace -qq -o "$WORK/sshd.trace" -p "$sshd" -e trace=execve \
-    -e inject=execve:delay_enter=60000000 &
-tracer=$!
-for ((i = 0; ; i++)); do
-    [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$sshd/status")" = 0 ] || break
-    [ "$i" -lt 500 ] || fail "strace did not attach to sshd (pid $sshd)"
-    sleep 0.02
-done
+strace_attach "$sshd" "$WORK/sshd.trace" -e trace=execve \
+    -e inject=execve:delay_enter=60000000
 # The run is killed once sshd has logged the SIGHUP it sent (sshd then waits at its
 # re-exec, and the run for it to listen again).
 hups=$(grep -c 'Received SIGHUP; restarting' "$E2E_SSHD_LOG" || true)

@@ -331,6 +331,19 @@ assert_names_line() {
     fail "stderr names $file but not line $*"
 }
 
+# e2e_enter_strace ARGS...: e2e_enter for a scenario that runs strace: it fails (not
+# skips) when strace is missing, and skips when strace cannot trace here (no ptrace).
+e2e_enter_strace() {
+    if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" = 0 ] && ! command -v strace >/dev/null 2>&1; then
+        echo "FAIL $e2e_name: required tool missing: strace" >&2
+        exit 1
+    fi
+    e2e_enter "$@"
+    if ! strace -qq -o /dev/null true 2>"$WORK/strace.err"; then
+        e2e_skip "strace cannot trace here: $(head -n 1 "$WORK/strace.err")"
+    fi
+}
+
 # ---------------------------------------------------------------- sshd
 
 # The way an image's start script does it.
@@ -733,6 +746,40 @@ wait_old_settings() {
         [ "$i" -lt 100 ] || fail "sshd does not serve the old settings after the reset"
         sleep 0.1
     done
+}
+
+# strace_attach PID FILE ARGS...: strace ARGS attached to PID in the background (its
+# pid in $tracer), its output in FILE; returns once it is attached.
+strace_attach() {
+    local pid=$1 out=$2 i
+    shift 2
+    strace -qq -o "$out" -p "$pid" "$@" &
+    # shellcheck disable=SC2034 # for the scenario
+    tracer=$!
+    for ((i = 0; ; i++)); do
+        [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status")" = 0 ] || break
+        [ "$i" -lt 500 ] || fail "strace did not attach to pid $pid"
+        sleep 0.02
+    done
+}
+
+# sleep_call: the number of the system call a process sleeping in sleep(1) is in
+# (clock_nanosleep, as podpass's own pauses), as /proc/PID/syscall shows it.
+sleep_call() {
+    local p n st i
+    sleep 60 &
+    p=$!
+    # sleep(1)'s only sleep (state S) is that call; loading it may block elsewhere (D)
+    for ((i = 0; ; i++)); do
+        st="$(cat "/proc/$p/comm") $(cut -d' ' -f3 "/proc/$p/stat")"
+        read -r n _ <"/proc/$p/syscall" || n=running
+        [ "$st" != "sleep S" ] || [ "$n" = running ] || break
+        [ "$i" -lt 1000 ] || fail "sleep(1) (pid $p) did not sleep within 10 s"
+        sleep 0.01
+    done
+    kill "$p"
+    wait "$p" 2>/dev/null || true
+    echo "$n"
 }
 
 # podpass_leftovers: a journal or *.podpass-* file beside the files a run writes.

@@ -17,20 +17,12 @@
 # E2E_VERBOSE=1 prints a line per run.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
-if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" = 0 ] && ! command -v strace >/dev/null 2>&1; then
-    echo "FAIL $e2e_name: required tool missing: strace" >&2
-    exit 1
-fi
-e2e_enter "$@"
+e2e_enter_strace "$@"
 
 pw_old='signal-Old-root-pw-4411'
 pw_new='signal-New-root-pw-7302'
 SIG_SYSCALLS=mkdir,openat,write,fsync,rename,link,kill
 SIG_TIMEOUT=60
-
-if ! strace -qq -o /dev/null true 2>"$WORK/strace.err"; then
-    e2e_skip "strace cannot trace here: $(head -n 1 "$WORK/strace.err")"
-fi
 
 make_client_key root
 # The old settings refuse passwords, so "publickey" offered means the old config serves.
