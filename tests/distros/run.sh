@@ -35,7 +35,7 @@ else
     scenarios=()
     for s in "$e2e"/*.sh; do
         case $(basename "$s") in
-        # strace's injections, the preloaded failing malloc and keys-flip's 160 runs
+        # strace's injections, the preloaded failing malloc and keys-flip's 120 runs
         # of a race test podpass's own code paths, not the release's
         lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh | lost-hup.sh | \
             keys-flip.sh | out-of-memory.sh) ;;

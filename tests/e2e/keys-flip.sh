@@ -1,7 +1,7 @@
 #!/bin/bash
 # The user boundary, the key file flipped with a symlink: alice exchanges her
 # ~/.ssh/authorized_keys and a symlink to /etc/passwd in a tight renameat2(RENAME_EXCHANGE)
-# loop (python3 with ctypes), while podpass adds a key for her, 160 times (--restart none
+# loop (python3 with ctypes), while podpass adds a key for her, 120 times (--restart none
 # and a ready hash, --encrypted, so the loop is quick). podpass opens her file without following links, with her rights,
 # so it never reads /etc/passwd as her key file nor writes it: /etc/passwd and everything
 # else under /etc and /root stay as they were, no file is left behind, and every run ends
@@ -19,7 +19,7 @@ aarch64) nr=276 ;;
 *) fail "renameat2's syscall number on $(uname -m) is not known to this test" ;;
 esac
 pw='keys-Flip-alice-pw-6620'
-runs=160
+runs=120
 rmdir /home/alice 2>/dev/null || true # an empty stand-in when the host has a /home/alice
 useradd -m -s /bin/bash alice
 home=$(user_home alice)

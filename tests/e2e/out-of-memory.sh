@@ -25,7 +25,7 @@ e2e_enter "$@"
 
 pw_old='oom-Old-root-pw-5511'
 pw_new='oom-New-root-pw-5512'
-SAMPLES=${OOM_SAMPLES:-3}
+SAMPLES=${OOM_SAMPLES:-2}
 
 case $(LD_PRELOAD=$ENOMEM_SHIM ENOMEM_REPORT=$WORK/probe "$PODPASS" --version 2>&1 >/dev/null; cat "$WORK/probe" 2>/dev/null) in
 commit*) ;;
