@@ -52,7 +52,7 @@ for arch in amd64 arm64; do
         fail "podman pull --arch $arch oci-archive:$archive failed"
     got=$(podman image inspect --format '{{.Architecture}}' "podpass:$version")
     [ "$got" = "$arch" ] || fail "podpass:$version is for $got, not $arch"
-    podman build --quiet --pull=never --network none --platform "linux/$arch" \
+    podman build --quiet --no-cache --pull=never --network none --platform "linux/$arch" \
         -t "podpass-copied:$arch" "$work/ctx" >/dev/null || fail "podman build for $arch failed"
     out=$(podman run --rm --network none --arch "$arch" "podpass-copied:$arch" \
         /usr/local/sbin/podpass --version) || fail "podpass --version in the $arch image failed"
