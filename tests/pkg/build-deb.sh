@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the podpass Debian packages from a clean copy of this git checkout and lint them.
 #
-#   tests/pkg/build-deb.sh [--ref REF] OUTDIR
+#   tests/pkg/build-deb.sh [--ref REF] [--arch ARCH] OUTDIR
 #
 # The copy holds the files git knows, as they are in the working tree: the tracked ones
 # (with any uncommitted edits) and the untracked ones that .gitignore does not exclude;
@@ -17,6 +17,14 @@
 # the build log (.build) and lintian's output (.lintian) land in OUTDIR. The build's
 # output goes to standard error; standard output gets one line, the path of the .deb:
 #   deb=$(tests/pkg/build-deb.sh out) && tests/pkg/deb-install.sh "$deb"
+# With --arch ARCH (a Debian architecture other than this machine's, e.g. arm64) the
+# package is cross-built for it: dpkg-buildpackage -a ARCH -P cross,nocheck with
+# DEB_BUILD_OPTIONS=nocheck (the unit tests cannot run on this machine), which needs
+# the cross compiler and debian/control's Build-Depends for ARCH; for arm64:
+#   dpkg --add-architecture arm64 && apt-get update
+#   apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcrypt-dev:arm64 \
+#       libinih-dev:arm64 pkgconf:arm64
+# lintian runs the same way.
 # Exit 0 when the build and lintian pass, else nonzero.
 set -eu
 set -o pipefail
@@ -27,23 +35,22 @@ fail() {
     exit 1
 }
 usage() {
-    echo "usage: $0 [--ref REF] OUTDIR" >&2
+    echo "usage: $0 [--ref REF] [--arch ARCH] OUTDIR" >&2
     exit 64
 }
 
 ref=
+host_arch=
 outdir=
 while [ $# -gt 0 ]; do
     case $1 in
-    --ref)
+    --ref | --arch)
         [ $# -ge 2 ] || usage
-        ref=$2
+        if [ "$1" = --ref ]; then ref=$2; else host_arch=$2; fi
         shift 2
         ;;
-    --ref=*)
-        ref=${1#--ref=}
-        shift
-        ;;
+    --ref=*) ref=${1#--ref=} && shift ;;
+    --arch=*) host_arch=${1#--arch=} && shift ;;
     -h | --help) usage ;;
     -*) usage ;;
     *)
@@ -78,6 +85,12 @@ esac
 version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 version=${version#*:}
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+cross=()
+if [ -n "$host_arch" ] && [ "$host_arch" != "$arch" ]; then
+    arch=$host_arch
+    cross=(-a "$arch" "--build-profiles=cross,nocheck")
+    export DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}"
+fi
 src=podpass-${version%-*}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/podpass-build-deb.XXXXXX")
@@ -111,9 +124,9 @@ fi
 # ---------------------------------------------------------------- build
 
 log=$outdir/podpass_${version}_${arch}.build
-echo "--- dpkg-buildpackage -us -uc in $work/$src (log: $log)" >&2
+echo "--- dpkg-buildpackage -us -uc ${cross[*]} in $work/$src (log: $log)" >&2
 rc=0
-(cd "$work/$src" && dpkg-buildpackage -us -uc) >"$log" 2>&1 || rc=$?
+(cd "$work/$src" && dpkg-buildpackage -us -uc "${cross[@]}") >"$log" 2>&1 || rc=$?
 if [ "$rc" != 0 ]; then
     tail -n 60 "$log" >&2
     fail "dpkg-buildpackage exited $rc (whole log: $log)"
