@@ -82,7 +82,8 @@ static int read_secret(struct enable_run *run)
 	case PW_GENERATE:
 		secret_scrub_env();
 		if (o->encrypted) {
-			set_cause(&run->cause, "--generate and --encrypted exclude each other");
+			set_cause(&run->cause, "--generate and --encrypted (or PODPASS_ENCRYPTED=yes) "
+			    "exclude each other");
 			return EX_USAGE;
 		}
 		return secret_generate(&run->secret, SECRET_GENERATED_LEN, &run->cause);
@@ -95,8 +96,8 @@ static int read_secret(struct enable_run *run)
 	if (isatty(0))
 		return secret_prompt(&run->secret, &run->cause);
 	set_cause(&run->cause, "no password given: use --password-stdin, --password-file "
-	    "FILE, --generate or the environment variable %s (or run on a terminal to "
-	    "be asked)", SECRET_ENV);
+	    "FILE, --generate or the environment variable PODPASS_PASSWORD_FILE or %s "
+	    "(or run on a terminal to be asked)", SECRET_ENV);
 	return EX_USAGE;
 }
 
@@ -429,7 +430,7 @@ static void report_success(const struct enable_run *run)
 {
 	size_t added = run->keys.skipped ? 0 : run->keys_added;
 	size_t skipped = run->keys_skipped + (run->keys.skipped ? run->keys_added : 0);
-	char *hint;
+	struct connect_hint hint;
 
 	if (added > 0)
 		log_info("added %zu key(s) from the environment to %s", added, run->keys.name);
@@ -444,9 +445,15 @@ static void report_success(const struct enable_run *run)
 	}
 	log_info("password login for '%s' is on (key login too%s)", run->o->user,
 	    run->o->mode == MODE_BOTH ? "; both are required together" : "");
-	hint = connect_hint(run->o->user, run->ch.sshd.listen.port);
-	log_info("connect: %s", hint);
-	free(hint);
+	connect_hint(run->o->user, run->ch.sshd.listen.port, &hint);
+	if (hint.line != NULL) {
+		log_info("connect: %s", hint.line);
+		log_info("  (\"Too many authentication failures\"? add %s)",
+		    CONNECT_PASSWORD_ONLY);
+	}
+	if (hint.warning != NULL)
+		log_warn("%s", hint.warning);
+	connect_hint_free(&hint);
 }
 
 /* Release everything the run holds; wipe what is secret. */

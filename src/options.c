@@ -96,9 +96,9 @@ static const char usage_tail[] =
 "\n"
 "The password is never taken from the command line. It comes from, first match\n"
 "wins: --password-stdin (one line), --password-file FILE, --generate (printed\n"
-"alone on standard output), the environment variable PODPASS_PASSWORD, or a\n"
-"prompt on a terminal.\n"
-"With --encrypted the secret given is a ready crypt(5) hash.\n";
+"alone on standard output), PODPASS_PASSWORD_FILE (a file, as --password-file),\n"
+"PODPASS_PASSWORD (the secret itself), or a prompt on a terminal.\n"
+"With --encrypted (or PODPASS_ENCRYPTED=yes) the secret is a ready crypt(5) hash.\n";
 
 /* The row of a command, or NULL (no command, --help, --version). */
 static const struct cmd_entry *cmd_find(enum pp_command command)
@@ -695,6 +695,26 @@ int options_read_file(const struct options *cli, struct options *file, char **ca
 	return rc;
 }
 
+/* PODPASS_PASSWORD_FILE and PODPASS_ENCRYPTED: --password-file and
+ * --encrypted from the environment (no podpass.conf key: where the secret
+ * comes from is a matter of one run). */
+static int read_env_secret_source(struct options *env, char **cause)
+{
+	const char *v;
+
+	if ((v = getenv("PODPASS_PASSWORD_FILE")) != NULL && *v != '\0') {
+		set_str(&env->password_file, v);
+		env->source = PW_FILE;
+	}
+	if ((v = getenv("PODPASS_ENCRYPTED")) != NULL && *v != '\0' &&
+	    options_parse_bool(v, &env->encrypted) != 0) {
+		set_cause(cause, "bad value in the environment variable PODPASS_ENCRYPTED "
+		    "(yes or no)");
+		return EX_USAGE;
+	}
+	return 0;
+}
+
 int options_read_env(struct options *env, char **cause)
 {
 	static const char *const keys[] = {
@@ -716,7 +736,7 @@ int options_read_env(struct options *env, char **cause)
 			return EX_USAGE;
 		}
 	}
-	return 0;
+	return read_env_secret_source(env, cause);
 }
 
 /* Layer one string field. */

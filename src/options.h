@@ -60,8 +60,10 @@ int options_parse_ini_text(const char *text, const char *path, struct options *f
     char **cause);
 
 /* Read PODPASS_USER, PODPASS_MODE, PODPASS_RESTART, PODPASS_SSHD_CONFIG,
- * PODPASS_MIN_LENGTH, PODPASS_METHOD, PODPASS_IMPORT_KEYS into *env.
- * EX_USAGE on a bad value. */
+ * PODPASS_MIN_LENGTH, PODPASS_METHOD, PODPASS_IMPORT_KEYS, PODPASS_SSHD,
+ * PODPASS_PASSWORD_FILE (as --password-file) and PODPASS_ENCRYPTED (yes/no,
+ * as --encrypted) into *env. Empty values are ignored; EX_USAGE on a bad
+ * value, naming the variable. */
 int options_read_env(struct options *env, char **cause);
 
 /* Layer src over dst: every field set in src replaces dst's. */

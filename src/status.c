@@ -44,6 +44,13 @@ static int hash_is_usable(const char *h)
 	return h != NULL && *h != '\0' && *h != '!' && *h != '*';
 }
 
+/* Add w (malloc'd, taken over) to st's warnings. */
+static void add_warning(struct status *st, char *w)
+{
+	st->warnings = xrealloc(st->warnings, (st->nwarnings + 1) * sizeof(char *));
+	st->warnings[st->nwarnings++] = w;
+}
+
 /* RunPod's start script copies the environment to this file for SSH
  * sessions: a plaintext PODPASS_PASSWORD there is on disk. */
 static void check_rp_environment(const struct inspect *in, struct status *st)
@@ -53,10 +60,9 @@ static void check_rp_environment(const struct inspect *in, struct status *st)
 
 	if (atomic_read(path, ATOMIC_MAX_FILE, &text, &len, NULL, NULL) == 0 &&
 	    strstr(text, "PODPASS_PASSWORD") != NULL) {
-		st->warnings = xrealloc(st->warnings, (st->nwarnings + 1) * sizeof(char *));
-		st->warnings[st->nwarnings++] = xstrdup("/etc/rp_environment holds "
+		add_warning(st, xstrdup("/etc/rp_environment holds "
 		    "PODPASS_PASSWORD, so the plaintext password is on disk: unset it "
-		    "before the start script runs, or pass a hash with --encrypted");
+		    "before the start script runs, or pass a hash with --encrypted"));
 	}
 	freezero(text, text ? len : 0);
 	free(path);
@@ -81,6 +87,7 @@ static enum auth_mode status_mode(const struct inspect *in)
 static int gather(struct inspect *in, struct account *a, struct status *st, char **cause)
 {
 	struct login_subject s;
+	struct connect_hint hint;
 	size_t start, end;
 	int rc;
 
@@ -99,7 +106,10 @@ static int gather(struct inspect *in, struct account *a, struct status *st, char
 	st->sshd_pid = (long)in->listener;
 	st->managed_block = sshd_config_find_block(in->config.old, in->config.oldlen, a->user,
 	    &start, &end, NULL) == 1;
-	st->connect = connect_hint(a->user, in->listen.port);
+	connect_hint(a->user, in->listen.port, &hint);
+	st->connect = hint.line;
+	if (hint.warning != NULL)
+		add_warning(st, hint.warning);
 	s = (struct login_subject){ a->user, a->pw.uid, a->groups, a->ngroups,
 	    status_mode(in), in->dump, &in->parsed, in->running.extra, in->running.nextra,
 	    (long)in->listener };
@@ -199,7 +209,8 @@ static void print_human(const struct status *st)
 		printf(" %s", st->listen[i]);
 	printf("\nmanaged block:           %s\n", st->managed_block ? "present" : "absent");
 	printf("password login:          %s\n", st->blocked ? st->blocked : "possible");
-	printf("connect:                 %s\n", st->connect);
+	printf("connect:                 %s\n", st->connect ? st->connect :
+	    "no address reaches sshd from outside (see the warning)");
 	for (i = 0; i < st->nwarnings; i++)
 		printf("warning:                 %s\n", st->warnings[i]);
 }

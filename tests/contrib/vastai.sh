@@ -12,7 +12,10 @@
 #                   VAST_TCP_PORT_22; no password file; the password in no file, argv or log,
 #                   and in no environment but those vast.ai gives it (its entrypoint, the
 #                   sshd it started)
-#   jupyter-mode    with sh, no sshd before: podpass starts it; also its environment is clean
+#   jupyter-mode    with sh, no sshd before, no direct port (no VAST_TCP_PORT_22): podpass
+#                   starts sshd, the password logs in on the instance's network, and the
+#                   log warns that there is no direct port, with no ssh line; also sshd's
+#                   environment is clean
 #   user-commands   the script with the usual "env >>/etc/environment" added at its end:
 #                   PODPASS_PASSWORD is not in /etc/environment
 #   no-password     no PODPASS_PASSWORD: the log says key login only, root's password
@@ -91,9 +94,14 @@ ssh-mode)
     contrib_assert_hidden "the password" "$(contrib_pattern "$pw")" "$CONTRIB_PID" "$before"
     ;;
 jupyter-mode)
-    step "Jupyter launch mode (no sshd before), the script run by sh"
+    step "Jupyter launch mode (no sshd before), no direct port, the script run by sh"
+    vast_env=(PUBLIC_IPADDR=198.51.100.9 CONTAINER_ID=C.4711 VAST_CONTAINERLABEL=C.4711)
     start_instance jupyter sh "PODPASS_PASSWORD=$pw"
     wait_banner
+    assert_log_has "vast.ai instance has no direct port for sshd"
+    ! grep -Eq 'connect: |ssh root@(<this host>|[0-9])' "$CONTRIB_LOG" ||
+        fail "podpass printed an ssh line that does not reach the instance: $(grep -E 'connect: |ssh root@' "$CONTRIB_LOG")"
+    echo "    no direct port: podpass warns, with no ssh line"
     login_password root "$pw"
     login_password_fails root "$wrong"
     contrib_assert_env_clean "$(sshd_listener_pid)" PODPASS_PASSWORD
