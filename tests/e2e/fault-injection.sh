@@ -46,6 +46,10 @@
 # Debugging: FI_ONLY=SYSCALL runs only the injections into that system call (the clean
 # counting runs always run), FI_ONLY=late|broken|diskfull|race only that part, and
 # E2E_VERBOSE=1 prints a line per run with podpass's stderr.
+# FI_PART=running|stopped|rest runs one part: the injections from a running sshd (and
+# its full disk), those from a stopped one (and its full disk), or the rest (root's
+# '*', sshd failing to start, the race after the SIGHUP). make check runs the three
+# side by side (fault-injection-running.sh, -stopped.sh, -rest.sh); unset, all run.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 if [ "${E2E_INSIDE:-}" != 1 ] && [ "$(id -u)" = 0 ] && ! command -v strace >/dev/null 2>&1; then
@@ -57,6 +61,10 @@ e2e_enter "$@"
 pw_old='fault-Old-root-pw-5517' # root's password before every run (sshd refuses it)
 pw_new='fault-New-root-pw-8064'
 FI_SYSCALLS=write,fsync,rename,renameat2,openat,fchown,fchmod,kill,execve
+case ${FI_PART:-} in
+'' | running | stopped | rest) ;;
+*) fail "FI_PART is '$FI_PART': running, stopped, rest or unset" ;;
+esac
 FI_TIMEOUT=60 # one run of podpass; its own sshd waits are 10 s each
 runs=0 clean=0 worked=0
 
@@ -423,6 +431,11 @@ fi_inject_exec() {
         execve EACCES sshd "$kmax" $((runs - r0)) $((clean - c0)) $((worked - w0))
 }
 
+# fi_part PART: is PART (running, stopped, rest) among the parts this run makes?
+fi_part() {
+    [ -z "${FI_PART:-}" ] || [ "$FI_PART" = "$1" ]
+}
+
 # fi_want NAME: run this part? (FI_ONLY unset, or naming it or one of its system calls)
 fi_want() {
     [ -z "${FI_ONLY:-}" ] || [[ ",$1," == *",$FI_ONLY,"* ]]
@@ -472,13 +485,13 @@ fi_state_runs() { # STATE
     echo "    after $runs runs"
 }
 
-fi_state_runs running
-fi_state_runs stopped
+if fi_part running; then fi_state_runs running; fi
+if fi_part stopped; then fi_state_runs stopped; fi
 
 # Root without a usable password ('*', as in a fresh container): /etc/shadow is then
 # written after sshd's reload, while the hash finishes. podpass's own calls fail, one
 # at a time, in that order of writes too (the files, the reload, then /etc/shadow).
-if fi_want late; then
+if fi_part rest && fi_want late; then
     usermod -p '*' root
     fi_save_files
     fi_base running
@@ -550,7 +563,7 @@ exec $E2E_SSHD "\$@"
 EOF
 chmod 0755 /run/fi-broken-sshd
 
-if fi_want broken; then
+if fi_part rest && fi_want broken; then
     step "sshd stopped, sshd cannot start with the new config (--restart auto)"
     fi_base stopped
     fi_run stopped "broken sshd, start path" -e trace=none -- --restart auto --sshd /run/fi-broken-sshd
@@ -585,6 +598,7 @@ fi
 # rollback makes too.
 if fi_want diskfull; then
     for state in running stopped; do
+        fi_part "$state" || continue
         step "sshd $state: disk full from the Nth write on (when=N+)"
         fi_base "$state"
         r0=$runs c0=$clean w0=$worked
@@ -601,7 +615,7 @@ fi
 # slowed down (strace delays each of its bind calls by 300 ms), and podpass's check
 # that it still lives (kill PID 0, its second kill) fails. Rollback must bring back the
 # same listener with the old settings, not start another sshd beside it.
-if fi_want race; then
+if fi_part rest && fi_want race; then
     step "sshd running, slow to come back after SIGHUP; a failure right after the SIGHUP"
     stop_sshd
     mkdir -p /run/sshd
