@@ -8,12 +8,16 @@
 # NAME where it is not registered yet, always with the F (fix-binary) flag: the kernel
 # opens the interpreter once, here, so it runs programs inside chroots that do not hold
 # it. An entry already registered is left as it is when it is enabled and has F, and is
-# an error otherwise (another tool owns it: binfmt.sh never replaces it).
-# Needs root. Exit 0 when every CONF's entry is there and usable.
+# an error otherwise (another tool owns it: binfmt.sh never replaces it). Without CONF
+# on an aarch64 machine it does nothing. Needs root. Exit 0 when every CONF's entry is there and usable.
 set -euo pipefail
 
 dir=/proc/sys/fs/binfmt_misc
-[ "$#" -gt 0 ] || set -- /usr/lib/binfmt.d/qemu-aarch64.conf
+if [ "$#" = 0 ]; then
+    # an aarch64 machine runs its own programs: nothing to register
+    [ "$(uname -m)" != aarch64 ] || exit 0
+    set -- /usr/lib/binfmt.d/qemu-aarch64.conf
+fi
 [ "$(id -u)" = 0 ] || { echo "binfmt.sh: needs root (mount, $dir/register)" >&2; exit 1; }
 
 if [ ! -e "$dir/register" ]; then
