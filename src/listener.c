@@ -196,9 +196,84 @@ static int is_script(const char *path)
 	return script;
 }
 
+/* The file the kernel runs as pid, /proc/PID/exe, reached from a directory fd:
+ * an emulator (qemu-user) answers the paths "/proc/self/..." and "/proc/PID/..."
+ * of its own process with the emulated program, never a relative one. */
+static int kernel_exe(pid_t pid, struct stat *st)
+{
+	char rel[32];
+	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (dir < 0)
+		return -1;
+	snprintf(rel, sizeof(rel), "%ld/exe", (long)pid);
+	rc = fstatat(dir, rel, st, 0);
+	close(dir);
+	return rc;
+}
+
+/* 1 when podpass itself is emulated (binfmt_misc starting qemu-user for another
+ * architecture's programs): the file the kernel runs, *emu, is not the program
+ * that /proc/self/exe names to podpass. Natively they are one file: always 0. */
+static int podpass_emulated(struct stat *emu)
+{
+	char self[PATH_MAX];
+	struct stat prog;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0 || kernel_exe(getpid(), emu) != 0)
+		return 0;
+	self[n] = '\0';
+	return stat(self, &prog) == 0 &&
+	    (prog.st_dev != emu->st_dev || prog.st_ino != emu->st_ino);
+}
+
+/* 1 when pid's memory maps the file at path real (absolute, no symlink) with
+ * inode want->st_ino from its first byte: how an emulator holds the program it
+ * loaded and runs. The kernel names the mapped file by its path and inode; the
+ * device is not compared, as overlayfs shows its own there but a layer's to stat. */
+static int maps_file_start(pid_t pid, const char *real, const struct stat *want)
+{
+	char path[64], line[PATH_MAX + 256];
+	unsigned long long offset;
+	unsigned long ino;
+	size_t len;
+	int found = 0, at;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		len = strlen(line);
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		at = 0;
+		found = sscanf(line, "%*x-%*x %*s %llx %*x:%*x %lu %n", &offset, &ino, &at) == 2 &&
+		    at > 0 && offset == 0 && ino == (unsigned long)want->st_ino &&
+		    strcmp(line + at, real) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* 1 when podpass and pid are emulated alike and pid emulates the file at real:
+ * under qemu-user /proc/PID/exe names the emulator, not sshd, so pid counts as
+ * running that file only when the kernel runs it as the very emulator that runs
+ * podpass and that emulator has loaded the file. Never on a native podpass. */
+static int emulates(pid_t pid, const char *real, const struct stat *want)
+{
+	struct stat emu, got;
+
+	return podpass_emulated(&emu) && kernel_exe(pid, &got) == 0 &&
+	    got.st_dev == emu.st_dev && got.st_ino == emu.st_ino &&
+	    maps_file_start(pid, real, want);
+}
+
 /* 1 when pid runs the sshd binary podpass uses: /proc/PID/exe is the same
  * file (device and inode) as ctx->sshd_path inside the root, or that path's
- * former file, since replaced on disk (an upgrade that did not restart sshd).
+ * former file, since replaced on disk (an upgrade that did not restart sshd),
+ * or, where podpass is emulated, pid emulates that file (emulates).
  * A script there (a wrapper) runs a binary podpass cannot know: then any. */
 static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 {
@@ -219,6 +294,10 @@ static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 		target[n] = '\0';
 		same = strncmp(target, real, strlen(real)) == 0 &&
 		    strcmp(target + strlen(real), " (deleted)") == 0;
+	}
+	if (!same && real != NULL && stat(real, &want) == 0 && emulates(pid, real, &want)) {
+		log_debug("pid %ld is emulated, as podpass is, and runs %s", (long)pid, path);
+		same = 1;
 	}
 	free(real);
 	free(path);

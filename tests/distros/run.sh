@@ -8,11 +8,18 @@
 # library) and must run in an empty root that holds nothing but itself. Then, for each
 # suite in $PODPASS_DISTROS (bullseye: Debian 11, OpenSSH 8.4; trixie: Debian 13,
 # OpenSSH 10.0), the root from mkroot.sh (made once, then cached) and every scenario
-# given (by default all of tests/e2e but fault-injection, signals, killed and lost-hup, which need
-# strace, and keys-flip) run with
-# E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
-# $PODPASS_DISTRO_LOGS (distros-logs/ by default). Exit 0 only when every check
-# passed; a skip (no root, no unshare) is exit 77.
+# given (by default all of tests/e2e but fault-injection, signals, killed and lost-hup,
+# which need strace, keys-flip, out-of-memory, and readme-install, which needs a
+# release) run with E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
+# $PODPASS_DISTRO_LOGS (distros-logs/ by default), each scenario's time in seconds
+# beside its result. Exit 0 only when every check passed; a skip (no root, no unshare)
+# is exit 77.
+#
+# PODPASS_DISTRO_ARCH=arm64 (a Debian architecture other than this machine's) runs it
+# all on that architecture (make check-arm64): the binary must be built for it, the
+# roots are mkroot.sh's SUITE-ARCH ones, and every program in them, podpass and the
+# scenario's shell included, runs under qemu-user through binfmt_misc
+# (tests/distros/binfmt.sh). Logs then in $PODPASS_DISTRO_LOGS/SUITE-ARCH.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +27,14 @@ e2e=$(cd "$here/../e2e" && pwd)
 suites=${PODPASS_DISTROS:-bullseye trixie}
 logs=${PODPASS_DISTRO_LOGS:-distros-logs}
 jobs=${PODPASS_DISTRO_JOBS:-2}
+native=$(dpkg --print-architecture 2>/dev/null || true)
+arch=${PODPASS_DISTRO_ARCH:-$native}
+# The ELF machine (readelf -h) of a Debian architecture's programs.
+case $arch in
+amd64) machine='Advanced Micro Devices X86-64' ;;
+arm64) machine=AArch64 ;;
+*) echo "check-distros: unknown architecture: ${arch:-(none, and no dpkg)}" >&2; exit 1 ;;
+esac
 
 : "${PODPASS:?PODPASS must name the podpass binary to test (a static build)}"
 PODPASS=$(readlink -f -- "$PODPASS")
@@ -37,8 +52,8 @@ else
         case $(basename "$s") in
         # strace's injections, the preloaded failing malloc and keys-flip's 120 runs
         # of a race test podpass's own code paths, not the release's
-        lib.sh | demo.sh | valgrind.sh | fault-injection.sh | signals.sh | killed.sh | lost-hup.sh | \
-            keys-flip.sh | out-of-memory.sh) ;;
+        lib.sh | demo.sh | valgrind.sh | fault-injection*.sh | signals.sh | killed.sh | lost-hup.sh | \
+            keys-flip.sh | out-of-memory.sh | readme-install.sh) ;;
         *) scenarios+=("$(basename "$s")") ;;
         esac
     done
@@ -50,25 +65,29 @@ npass=0
 nfail=0
 failed=()
 
-result() { # NAME RC
+result() { # NAME RC [SECONDS]
     case $2 in
-    0) echo "PASS: $1"; npass=$((npass + 1)) ;;
-    *) echo "FAIL: $1 (exit $2)"; nfail=$((nfail + 1)); failed+=("$1") ;;
+    0) echo "PASS: $1${3:+ ($3 s)}"; npass=$((npass + 1)) ;;
+    *) echo "FAIL: $1 (exit $2${3:+, $3 s})"; nfail=$((nfail + 1)); failed+=("$1") ;;
     esac
 }
 
 # ---------------------------------------------------------------- the static binary
 
 rc=0
-if LC_ALL=C readelf -l -- "$PODPASS" | grep -q 'INTERP'; then
+got=$(LC_ALL=C readelf -h -- "$PODPASS" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+if [ "$got" != "$machine" ]; then
+    echo "check-distros: $PODPASS is built for ${got:-no known machine}, not $arch ($machine)" >&2
+    rc=1
+elif LC_ALL=C readelf -l -- "$PODPASS" | grep -q 'INTERP'; then
     echo "check-distros: $PODPASS has a program interpreter (dynamically linked); configure with --enable-static-binary" >&2
     rc=1
 elif LC_ALL=C readelf -d -- "$PODPASS" | grep -q 'NEEDED'; then
     echo "check-distros: $PODPASS needs shared libraries" >&2
     rc=1
 fi
-result static-binary "$rc"
-[ "$rc" = 0 ] || { echo "0 suites run: the binary is not static" >&2; exit 1; }
+result "static-binary ($arch)" "$rc"
+[ "$rc" = 0 ] || { echo "0 suites run: the binary is not a static $arch one" >&2; exit 1; }
 
 # An empty root: nothing but the binary, not even a libc or /etc. It must run, say its
 # version, and refuse bad input with its usual exit code (64, EX_USAGE).
@@ -93,27 +112,30 @@ result empty-root "$rc"
 
 # ---------------------------------------------------------------- the suites
 
-run_one() { # SUITE ROOT SCENARIO: one scenario, its log in $logs/SUITE/NAME.log
-    local rc=0
+run_one() { # NAME ROOT SCENARIO: one scenario, its log in $logs/NAME/SCENARIO.log
+    local rc=0 t0
+    t0=$(date +%s)
     E2E_ROOT=$2 PODPASS=$PODPASS E2E_DIR=$e2e bash "$e2e/$3" >"$logs/$1/${3%.sh}.log" 2>&1 || rc=$?
-    echo "$rc" >"$logs/$1/${3%.sh}.rc"
+    echo "$rc $(($(date +%s) - t0))" >"$logs/$1/${3%.sh}.rc"
 }
 
-for suite in $suites; do
+for name in $suites; do
+    suite=$name
+    [ "$arch" = "$native" ] || name=$suite-$arch
     t0=$(date +%s)
-    root=$("$here/mkroot.sh" "$suite") || { result "$suite/root" 1; continue; }
+    root=$("$here/mkroot.sh" "$suite" "$arch") || { result "$name/root" 1; continue; }
     sshd_version=$(chroot "$root" /usr/sbin/sshd -V 2>&1 | head -n 1 || true)
     case $sshd_version in
     OpenSSH*) ;;
     # OpenSSH before 9.2 has no -V; ssh -V says the same version.
     *) sshd_version=$(chroot "$root" /usr/bin/ssh -V 2>&1 | head -n 1) ;;
     esac
-    echo "== $suite: $root, $sshd_version"
-    rm -rf "${logs:?}/$suite"
-    mkdir -p "$logs/$suite"
+    echo "== $name: $root, $sshd_version"
+    rm -rf "${logs:?}/$name"
+    mkdir -p "$logs/$name"
     running=0
     for s in "${scenarios[@]}"; do
-        run_one "$suite" "$root" "$s" &
+        run_one "$name" "$root" "$s" &
         running=$((running + 1))
         if [ "$running" -ge "$jobs" ]; then
             wait -n || true
@@ -122,13 +144,13 @@ for suite in $suites; do
     done
     wait
     for s in "${scenarios[@]}"; do
-        rc=$(cat "$logs/$suite/${s%.sh}.rc")
-        result "$suite/${s%.sh}" "$rc"
+        read -r rc secs <"$logs/$name/${s%.sh}.rc"
+        result "$name/${s%.sh}" "$rc" "$secs"
         if [ "$rc" != 0 ]; then
-            sed -e 's/^/    | /' "$logs/$suite/${s%.sh}.log" | tail -n 40
+            sed -e 's/^/    | /' "$logs/$name/${s%.sh}.log" | tail -n 40
         fi
     done
-    echo "== $suite: $(($(date +%s) - t0)) s"
+    echo "== $name: $(($(date +%s) - t0)) s"
 done
 
 echo "check-distros: $npass passed, $nfail failed"

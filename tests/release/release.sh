@@ -22,7 +22,7 @@
 # two runs on the same commit give the same bytes (tests/release/reproducible.sh).
 # Needs root (buildah), git, autoconf, automake, gcc, gcc-aarch64-linux-gnu,
 # libc6-dev-arm64-cross, libcrypt-dev and libinih-dev for amd64 and arm64, buildah, runc,
-# qemu-user-static with binfmt_misc (tests/release/binfmt.sh). Progress goes to standard
+# qemu-user-static with binfmt_misc (tests/distros/binfmt.sh). Progress goes to standard
 # error; exit 0 when every file is made and checked.
 set -eu
 set -o pipefail
