@@ -132,7 +132,6 @@ base_suite() {
     local img=$1 tag
     case $img in
     debian:*) tag=${img#debian:} ;;
-    docker.io/library/debian:*) tag=${img#docker.io/library/debian:} ;;
     *) die "FROM $img: only debian:SUITE[-slim] images are known here" ;;
     esac
     tag=${tag%-slim}
