@@ -30,9 +30,8 @@
 # once, so when=N>1 never fires for execve; the Kth sshd run of podpass is made to fail
 # instead through a --sshd wrapper that execs the real sshd through a per-call path
 # (/run/fi-exec/K/sshd) and strace -P that path. The counts come from a clean run under
-# `strace -f -o FILE`, per process. Above 60 calls (12 for a child; 30 for podpass's own
-# openat calls but with sshd running) N is sampled (every N up to there, then 20 (8, 15)
-# more, and the last).
+# `strace -f -o FILE`, per process. Above 60 calls (12 for a child, 30 for podpass's own
+# openat calls) N is sampled (every N up to there, then 20 (8, 15) more, and the last).
 #
 # The running sshd's settings are seen from outside: the starting config has a drop-in
 # with PasswordAuthentication no, so the old settings offer "publickey" and podpass's
@@ -373,9 +372,9 @@ fi_inject() {
     [ "$who" = kids ] && f=(-f)
     local ns=()
     [ "$who" = kids ] && ns=(12 8)
-    # podpass's own opens: every N with sshd running; the other states open the same
-    # files on the way to their commit, so there every N up to 30, then 15 more.
-    [ "$who" = self ] && [ "$set" = openat ] && [ "$state" != running ] && ns=(30 15)
+    # podpass's own opens: their count grows with the polls of its waits (each reads
+    # /proc), up to 90 on a loaded machine; every N up to 30, then 15 more.
+    [ "$who" = self ] && [ "$set" = openat ] && ns=(30 15)
     for n in $(fi_ns "$max" "${ns[@]}"); do
         fi_run "$state" "$set:$err:when=$n${f[0]:+ (-f)}" "${f[@]}" -e trace="$set" \
             -e inject="$set:error=$err:when=$n" -- --restart auto

@@ -137,7 +137,7 @@ sig_calls() { # STATE
     stopped-pw) echo mkdir,fsync,rename,link ;;
     esac
 }
-SIG_SAMPLES=${SIG_SAMPLES:-6} # at most this many N per call: 1, then evenly up to the count
+SIG_SAMPLES=${SIG_SAMPLES:-4} # at most this many N per call: 1, then evenly up to the count
 
 runs=0 worked=0 stopped=0 unreached=0
 sig_save pristine
