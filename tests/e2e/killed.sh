@@ -21,7 +21,7 @@ pw_old='killed-Old-root-pw-3321'
 pw_new='killed-New-root-pw-3322'
 KILL_SYSCALLS=write,fsync,rename,link,unlink,kill
 KILL_TIMEOUT=60
-KILL_SAMPLES=${KILL_SAMPLES:-3}
+KILL_SAMPLES=${KILL_SAMPLES:-4}
 
 kept_setup killed
 start_sshd
