@@ -356,8 +356,8 @@ static int apply_restart(struct change *c)
 	}
 	if (c->sshd.listener != 0) {
 		log_info("reloading sshd (pid %ld); open sessions stay", (long)c->sshd.listener);
-		return sshd_reload(c->sshd.listener, &c->sshd.listen, CHANGE_SSHD_TIMEOUT_MS,
-		    &c->cause);
+		return sshd_reload(&c->sshd.ctx, c->sshd.pidfile, &c->sshd.listener,
+		    &c->sshd.listen, CHANGE_SSHD_TIMEOUT_MS, &c->cause);
 	}
 	log_info("starting sshd");
 	return sshd_start(&c->sshd.ctx, c->sshd.pidfile, &c->sshd.listen, CHANGE_SSHD_TIMEOUT_MS,
@@ -396,7 +396,8 @@ static void rollback(struct change *c, int was_running)
 		if (pid != 0 && sshd_stop(pid, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
 			log_info("the sshd podpass started is stopped again, as it was before");
 	} else if (pid != 0) {
-		if (sshd_reload(pid, &c->sshd.listen, CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
+		if (sshd_reload(&c->sshd.ctx, c->sshd.pidfile, &pid, &c->sshd.listen,
+		    CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)
 			log_info("sshd runs with the old settings again");
 	} else if (sshd_start(&c->sshd.ctx, c->sshd.pidfile, &c->sshd.listen,
 	    CHANGE_SSHD_TIMEOUT_MS, &cause) == 0)

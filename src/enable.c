@@ -21,6 +21,7 @@
 #include "change.h"
 #include "commands.h"
 #include "connect_hint.h"
+#include "crypt_target.h"
 #include "diff.h"
 #include "hash.h"
 #include "key_import.h"
@@ -56,6 +57,7 @@ struct enable_run {
 	struct change ch;
 	struct secret secret;
 	struct hash_job job;
+	struct crypt_target target;	/* what checks the password the hash is for */
 	char *hash;
 	struct account acct;
 	long today;		/* for the lastchg field */
@@ -127,25 +129,49 @@ static void *hash_job_main(void *arg)
 	return NULL;
 }
 
+/* The hash method: one the target's password checker verifies (crypt_target.c),
+ * said with -v. */
+static int choose_method(struct enable_run *run, const char **method)
+{
+	char *why;
+	int rc;
+
+	crypt_target_probe(run->o->root, run->o->sshd_path, &run->target);
+	rc = crypt_target_choose(&run->target, run->o->method, method, &run->cause);
+	if (rc != 0)
+		return rc;
+	why = crypt_target_describe(&run->target);
+	log_verbose("hash method: %s (%s)", *method != NULL ? *method :
+	    hash_preferred_method(), why);
+	free(why);
+	return 0;
+}
+
 /* Start turning the secret into the hash that goes into /etc/shadow; take it
  * with finish_hash. Every error of the input (length, method) comes from here,
  * before the thread starts: the thread can only fail where libxcrypt does. A
- * ready hash (--encrypted) is only validated. */
+ * ready hash (--encrypted) is only validated, and must be of a method the
+ * target verifies. */
 static int start_hash(struct enable_run *run)
 {
 	struct hash_job *j = &run->job;
+	const char *method;
 	sigset_t all, old;
 	int rc, started;
 
 	if (run->o->encrypted) {
 		if ((rc = hash_validate(run->secret.buf, &run->cause)) != 0)
 			return rc;
+		crypt_target_probe(run->o->root, run->o->sshd_path, &run->target);
+		if ((rc = crypt_target_check_hash(&run->target, run->secret.buf, &run->cause)) != 0)
+			return rc;
 		run->hash = xstrdup(run->secret.buf);
 		return 0;
 	}
-	if ((rc = secret_check_password(&run->secret, run->o->min_length, &run->cause)) != 0)
+	if ((rc = secret_check_password(&run->secret, run->o->min_length, &run->cause)) != 0 ||
+	    (rc = choose_method(run, &method)) != 0)
 		return rc;
-	rc = hash_new_setting(run->secret.buf, run->o->method, &j->setting, &run->cause);
+	rc = hash_new_setting(run->secret.buf, method, &j->setting, &run->cause);
 	if (rc != 0)
 		return rc;
 	j->password = run->secret.buf;
@@ -466,6 +492,7 @@ static void run_free(struct enable_run *run)
 	strfreezero(j->hash);
 	strfreezero(j->setting);
 	free(j->cause);
+	crypt_target_free(&run->target);
 	account_free(&run->acct);
 	planned_file_free(&run->keys);
 	secret_free(&run->secret);

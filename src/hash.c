@@ -85,6 +85,32 @@ int hash_method_prefix(const char *method, const char **prefix, char **cause)
 	return EX_USAGE;
 }
 
+const char *hash_method_of(const char *hash)
+{
+	size_t i, n;
+
+	if (hash == NULL)
+		return NULL;
+	/* bcrypt's older variants: the same method, verified by the same code */
+	if (strncmp(hash, "$2a$", 4) == 0 || strncmp(hash, "$2y$", 4) == 0)
+		return "bcrypt";
+	for (i = 0; i < sizeof(hash_methods) / sizeof(hash_methods[0]); i++) {
+		n = strlen(hash_methods[i].prefix);
+		if (strncmp(hash, hash_methods[i].prefix, n) == 0)
+			return hash_methods[i].name;
+	}
+	return NULL;
+}
+
+const char *hash_preferred_method(void)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+
+	if (crypt_gensalt_rn(NULL, 0, NULL, 0, setting, sizeof(setting)) == NULL)
+		return NULL;
+	return hash_method_of(setting);
+}
+
 /* A fresh random setting for prefix (NULL: preferred method), refused when legacy. */
 static int new_setting(const char *prefix, const char *method, char **setting, char **cause)
 {

@@ -15,6 +15,14 @@
  * EX_USAGE with *cause naming the accepted methods. */
 int hash_method_prefix(const char *method, const char **prefix, char **cause);
 
+/* The method name of a crypt(5) string ("$y$..." -> "yescrypt", "$2a$..." ->
+ * "bcrypt"), the first name hash_method_prefix takes for it; NULL when it is
+ * none of them. Reads only the "$id$" at the start. */
+const char *hash_method_of(const char *hash);
+
+/* The name of libxcrypt's preferred method, the one a NULL method hashes with. */
+const char *hash_preferred_method(void);
+
 /* Hash password with method (see above) and a fresh random salt. The result
  * is verified by hashing again before it is returned.
  * Returns 0 and a malloc'd *hash, or an EX_* code with *cause. */

@@ -269,7 +269,8 @@ static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ct
 	}
 	if (rc == 0 && l.pid == 0)
 		log_info("no sshd listens: it reads the files put back when it starts");
-	if (rc == 0 && l.pid != 0 && sshd_reload(l.pid, &j->listen, 10000, &cause) == 0)
+	if (rc == 0 && l.pid != 0 &&
+	    sshd_reload(ctx, j->pidfile, &l.pid, &j->listen, 10000, &cause) == 0)
 		log_info("sshd (pid %ld) was reloaded with the files put back", (long)l.pid);
 	if (cause != NULL)
 		log_error("%s", cause);

@@ -338,9 +338,63 @@ static void wait_cause(pid_t pid, const struct sshd_listen *l, int foreign,
 		    (long)pid, l->port, timeout_ms);
 }
 
-/* Wait until pid listens on l->port on sockets not in old, no other program
- * listens on that port, and the listener answers (probe_answered). */
-static int wait_listening(pid_t pid, const struct sshd_listen *l,
+/* How long a listener that went away may take to come back under another pid. */
+#define SUCCESSOR_GRACE_MS 5000
+
+/* Which listener to wait for, and how to find the one that takes its place. */
+struct follow {
+	const struct sshd_ctx *ctx;	/* NULL: only pid itself */
+	const char *pidfile;		/* inside the root, or NULL */
+	pid_t pid;			/* the listener now */
+	long long gone_ms;		/* when pid went away, or 0 */
+};
+
+/* The listener that took pid's place: sshd restarted by SIGHUP re-executes
+ * itself; where it does not then see itself as a daemon (musl's daemon() forks
+ * twice, so the listener is not its session's leader and OpenSSH's daemonized()
+ * says no), it detaches again and listens under a new pid, which it writes to
+ * its PidFile. That pid, or the holder of the port's listening sockets, when it
+ * is podpass's sshd (sshd_is_our_listener); 0 while there is none. */
+static pid_t successor(const struct follow *f, int port)
+{
+	struct sshd_listener l;
+	pid_t p = 0;
+
+	if (f->pidfile != NULL) {
+		p = sshd_pidfile_pid(f->ctx, f->pidfile);
+		return p != f->pid && sshd_is_our_listener(f->ctx, p) ? p : 0;
+	}
+	if (sshd_find_listener(f->ctx, NULL, port, &l, NULL) == 0 && l.pid != f->pid)
+		p = l.pid;
+	sshd_listener_free(&l);
+	return p;
+}
+
+/* 1 while f's listener runs, or another has taken its place (f->pid then names
+ * it); 0 when it is gone and, after SUCCESSOR_GRACE_MS, none came instead. */
+static int still_there(struct follow *f, int port)
+{
+	pid_t next;
+
+	if (kill(f->pid, 0) == 0 && sshd_is_listener(f->pid))
+		return 1;
+	if (f->ctx == NULL)
+		return 0;
+	if ((next = successor(f, port)) > 0) {
+		log_verbose("sshd (pid %ld) went on as pid %ld (it detached again after "
+		    "re-executing)", (long)f->pid, (long)next);
+		f->pid = next;
+		f->gone_ms = 0;
+		return 1;
+	}
+	if (f->gone_ms == 0)
+		f->gone_ms = now_ms();
+	return now_ms() - f->gone_ms < SUCCESSOR_GRACE_MS;
+}
+
+/* Wait until f's listener listens on l->port on sockets not in old, no other
+ * program listens on that port, and the listener answers (probe_answered). */
+static int wait_listening(struct follow *f, const struct sshd_listen *l,
     const unsigned long *old, size_t nold, int timeout_ms, char **cause)
 {
 	long long deadline = now_ms() + timeout_ms, left;
@@ -348,14 +402,15 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 	enum sshd_probe_result r;
 	unsigned long cur[16];
 	const char *drop;
+	pid_t first = f->pid;
 	size_t ncur;
 	int foreign = 0, step;
 
 	while ((left = deadline - now_ms()) > 0) {
-		if (kill(pid, 0) != 0 || !sshd_is_listener(pid))
-			return exited_cause(pid, cause);
-		ncur = sockets_listen_inodes(pid, l->port, cur, 16);
-		foreign = ncur > 0 && !sshd_holds_all(pid, cur, ncur);
+		if (!still_there(f, l->port))
+			return exited_cause(first, cause);
+		ncur = f->gone_ms != 0 ? 0 : sockets_listen_inodes(f->pid, l->port, cur, 16);
+		foreign = ncur > 0 && !sshd_holds_all(f->pid, cur, ncur);
 		if (ncur > 0 && !foreign && all_new(cur, ncur, old, nold)) {
 			r = sshd_probe(l, left < 1000 ? (int)left : 1000, &drop);
 			if (probe_answered(&t, r, drop, l->port))
@@ -365,7 +420,7 @@ static int wait_listening(pid_t pid, const struct sshd_listen *l,
 		if ((left = deadline - now_ms()) > 0)
 			sleep_ms(step < left ? step : (int)left);
 	}
-	wait_cause(pid, l, foreign, &t, timeout_ms, cause);
+	wait_cause(f->pid, l, foreign, &t, timeout_ms, cause);
 	return EX_UNAVAILABLE;
 }
 
@@ -402,22 +457,27 @@ static int wait_catches_hup(pid_t pid, long long deadline, int timeout_ms, char 
 	return 0;
 }
 
-int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause)
+int sshd_reload(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
+    const struct sshd_listen *l, int timeout_ms, char **cause)
 {
 	long long deadline = now_ms() + timeout_ms, left;
+	struct follow f = { ctx, pidfile, *pid, 0 };
 	unsigned long old[16];
 	size_t nold;
 	int rc;
 
-	if ((rc = wait_catches_hup(pid, deadline, timeout_ms, cause)) != 0)
+	if ((rc = wait_catches_hup(*pid, deadline, timeout_ms, cause)) != 0)
 		return rc;
-	nold = sockets_listen_inodes(pid, l->port, old, 16);
-	if (kill(pid, SIGHUP) != 0) {
-		set_cause(cause, "cannot signal sshd (pid %ld): %s", (long)pid, strerror(errno));
+	nold = sockets_listen_inodes(*pid, l->port, old, 16);
+	if (kill(*pid, SIGHUP) != 0) {
+		set_cause(cause, "cannot signal sshd (pid %ld): %s", (long)*pid, strerror(errno));
 		return EX_OSERR;
 	}
 	left = deadline - now_ms();
-	return wait_listening(pid, l, old, nold, left > 1 ? (int)left : 1, cause);
+	rc = wait_listening(&f, l, old, nold, left > 1 ? (int)left : 1, cause);
+	if (rc == 0)
+		*pid = f.pid;
+	return rc;
 }
 
 /* 1 when systemd manages this system (and so should start sshd). */
@@ -468,9 +528,12 @@ int sshd_start(const struct sshd_ctx *ctx, const char *pidfile, const struct ssh
 		return rc;
 	while (now_ms() < deadline) {
 		pid = sshd_pidfile_pid(ctx, pidfile);
-		if (pid > 0 && sshd_is_listener(pid))
-			return wait_listening(pid, l, NULL, 0, (int)(deadline - now_ms()),
+		if (pid > 0 && sshd_is_listener(pid)) {
+			struct follow f = { ctx, pidfile, pid, 0 };
+
+			return wait_listening(&f, l, NULL, 0, (int)(deadline - now_ms()),
 			    cause);
+		}
 		sleep_ms(POLL_STEP_MS);
 	}
 	set_cause(cause, "sshd did not start within %d ms (no listener in %s)", timeout_ms,

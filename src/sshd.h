@@ -67,8 +67,12 @@ int sshd_wait_listener(const struct sshd_ctx *ctx, pid_t pid, int port, int time
  * exchange. After such a probe the next ones wait longer each time (10 ms,
  * doubling up to 250 ms). EX_UNAVAILABLE with *cause saying what came
  * instead when pid exits or timeout_ms passes, also before the signal when
- * pid never catches SIGHUP: then it is not signalled. */
-int sshd_reload(pid_t pid, const struct sshd_listen *l, int timeout_ms, char **cause);
+ * pid never catches SIGHUP: then it is not signalled. The listener is
+ * followed, not the pid: one that comes back under a new pid (written to
+ * pidfile, inside ctx's root; NULL: found by the port's listening sockets)
+ * and runs ctx's sshd is waited for instead, and *pid set to it. */
+int sshd_reload(const struct sshd_ctx *ctx, const char *pidfile, pid_t *pid,
+    const struct sshd_listen *l, int timeout_ms, char **cause);
 
 /* Start sshd: systemd's unit when systemd runs, else the binary itself
  * (with -f when the config is not the default), then wait for the banner

@@ -15,6 +15,8 @@
 #include "atomic.h"
 #include "commands.h"
 #include "connect_hint.h"
+#include "crypt_target.h"
+#include "hash.h"
 #include "inspect.h"
 #include "key_import.h"
 #include "log.h"
@@ -26,6 +28,9 @@
 struct status {
 	const char *user;
 	int password_set;
+	const char *hash_method;	/* of the user's usable hash, or NULL */
+	struct crypt_target target;	/* what checks passwords */
+	const char *new_method;	/* what enable would hash with now */
 	char *password_auth, *pubkey_auth, *permit_root, *methods;
 	int sshd_running;
 	long sshd_pid;
@@ -83,6 +88,31 @@ static enum auth_mode status_mode(const struct inspect *in)
 	return MODE_EITHER;
 }
 
+/* The method of the user's hash, and whether the target's crypt() verifies it:
+ * a hash it cannot compute refuses every password (enable writes none such;
+ * another tool may have). */
+static void judge_hash(const struct inspect *in, const struct account *a, struct status *st)
+{
+	char *why;
+
+	crypt_target_probe(in->o->root, in->o->sshd_path, &st->target);
+	if (crypt_target_choose(&st->target, NULL, &st->new_method, NULL) == 0 &&
+	    st->new_method == NULL)
+		st->new_method = hash_preferred_method();
+	if (!st->password_set)
+		return;
+	st->hash_method = hash_method_of(a->entry.hash);
+	if (st->blocked != NULL || st->target.kind == CRYPT_NO_SSHD ||
+	    (st->hash_method != NULL && crypt_target_verifies(&st->target, st->hash_method)))
+		return;
+	why = crypt_target_describe(&st->target);
+	st->blocked = xasprintf("the password hash of '%s' is %s, which the target cannot "
+	    "check, so no password matches (%s): run podpass enable again", a->user,
+	    st->hash_method != NULL ? st->hash_method : "of a method podpass does not know",
+	    why);
+	free(why);
+}
+
 /* Fill st from sshd's effective settings and the files. */
 static int gather(struct inspect *in, struct account *a, struct status *st, char **cause)
 {
@@ -115,6 +145,7 @@ static int gather(struct inspect *in, struct account *a, struct status *st, char
 	    (long)in->listener };
 	if (login_check(&s, &st->blocked) == 0 && !st->password_set)
 		st->blocked = xasprintf("'%s' has no usable password", a->user);
+	judge_hash(in, a, st);
 	login_client_warnings(&s, &st->warnings, &st->nwarnings);
 	check_rp_environment(in, st);
 	return 0;
@@ -160,6 +191,18 @@ static void json_array(const char *key, char *const *v, size_t n)
 	fputs("],\n", stdout);
 }
 
+/* "hash_methods_verified": the methods the target's crypt() verifies. */
+static void json_methods(const struct crypt_target *t)
+{
+	const char *v[8];
+	size_t i, n = 0;
+
+	for (i = 0; crypt_target_methods[i] != NULL && n < 8; i++)
+		if (crypt_target_verifies(t, crypt_target_methods[i]))
+			v[n++] = crypt_target_methods[i];
+	json_array("hash_methods_verified", (char *const *)v, n);
+}
+
 /* 1 for "yes". */
 static int is_yes(const char *v)
 {
@@ -172,6 +215,11 @@ static void print_json(const struct status *st)
 	puts("{");
 	json_pair("user", st->user, 0);
 	printf("  \"password_set\": %s,\n", st->password_set ? "true" : "false");
+	json_pair("hash_method", st->hash_method, 0);
+	json_pair("hash_checker", crypt_target_kind_name(st->target.kind), 0);
+	json_pair("hash_checker_file", st->target.checker, 0);
+	json_methods(&st->target);
+	json_pair("new_hash_method", st->new_method, 0);
 	printf("  \"password_authentication\": %s,\n", is_yes(st->password_auth) ? "true" : "false");
 	printf("  \"pubkey_authentication\": %s,\n", is_yes(st->pubkey_auth) ? "true" : "false");
 	json_pair("permit_root_login", st->permit_root, 0);
@@ -197,6 +245,10 @@ static void print_human(const struct status *st)
 
 	printf("user:                    %s\n", st->user);
 	printf("password set:            %s\n", st->password_set ? "yes" : "no");
+	if (st->hash_method != NULL)
+		printf("password hash:           %s (new ones: %s; checked by %s)\n",
+		    st->hash_method, st->new_method ? st->new_method : "none",
+		    st->target.checker ? st->target.checker : "?");
 	printf("PasswordAuthentication:  %s\n", st->password_auth ? st->password_auth : "?");
 	printf("PubkeyAuthentication:    %s\n", st->pubkey_auth ? st->pubkey_auth : "?");
 	printf("PermitRootLogin:         %s\n", st->permit_root ? st->permit_root : "?");
@@ -218,6 +270,7 @@ static void print_human(const struct status *st)
 /* Release what st holds. */
 static void status_free(struct status *st)
 {
+	crypt_target_free(&st->target);
 	free(st->password_auth);
 	free(st->pubkey_auth);
 	free(st->permit_root);

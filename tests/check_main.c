@@ -140,6 +140,7 @@ int main(void)
 
 	srunner_add_suite(sr, authorized_keys_suite());
 	srunner_add_suite(sr, change_suite());
+	srunner_add_suite(sr, crypt_target_suite());
 	srunner_add_suite(sr, hash_suite());
 	srunner_add_suite(sr, login_check_suite());
 	srunner_add_suite(sr, options_suite());

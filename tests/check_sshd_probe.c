@@ -457,7 +457,7 @@ static int reload_fake(const char *script, int timeout_ms, char **cause, int *co
 	l.naddr = 1;
 	l.port = f.port;
 	*cause = NULL;
-	rc = sshd_reload(f.pid, &l, timeout_ms, cause);
+	rc = sshd_reload(NULL, NULL, &f.pid, &l, timeout_ms, cause);
 	*conns = fake_end(f);
 	return rc;
 }
@@ -615,13 +615,13 @@ START_TEST(reload_waits_for_hup_caught)
 	snprintf(l.addr[0], sizeof(l.addr[0]), "127.0.0.1");
 	l.naddr = 1;
 	l.port = 22;
-	ck_assert_int_eq(sshd_reload(dfl, &l, 200, &cause), EX_UNAVAILABLE);
+	ck_assert_int_eq(sshd_reload(NULL, NULL, &dfl, &l, 200, &cause), EX_UNAVAILABLE);
 	ck_assert_ptr_nonnull(cause);
 	snprintf(want, sizeof(want), "sshd (pid %ld) did not catch SIGHUP", (long)dfl);
 	ck_assert_msg(strstr(cause, want) != NULL, "cause: %s", cause);
 	free(cause);
 	cause = NULL;
-	ck_assert_int_eq(sshd_reload(ign, &l, 200, &cause), EX_UNAVAILABLE);
+	ck_assert_int_eq(sshd_reload(NULL, NULL, &ign, &l, 200, &cause), EX_UNAVAILABLE);
 	snprintf(want, sizeof(want), "sshd (pid %ld) did not catch SIGHUP", (long)ign);
 	ck_assert_ptr_nonnull(strstr(cause, want));
 	free(cause);

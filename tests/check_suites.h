@@ -11,6 +11,7 @@
 Suite *atomic_suite(void);
 Suite *authorized_keys_suite(void);
 Suite *change_suite(void);
+Suite *crypt_target_suite(void);
 Suite *hash_suite(void);
 Suite *login_check_suite(void);
 Suite *options_suite(void);

@@ -10,7 +10,8 @@
 # OpenSSH 10.0), the root from mkroot.sh (made once, then cached) and every scenario
 # given (by default every scenario of tests/e2e in which sshd, ssh or PAM takes part:
 # not fault-injection, signals, killed and lost-hup, which need strace, keys-flip,
-# out-of-memory, readme-install, which needs a release, nor the checks of podpass's own
+# out-of-memory, redaemonize (libraries of this machine preloaded), readme-install,
+# which needs a release, nor the checks of podpass's own
 # input, files and locks listed below) run with E2E_ROOT set (tests/e2e/lib.sh). Two scenarios run at a time. Logs in
 # $PODPASS_DISTRO_LOGS (distros-logs/ by default), each scenario's time in seconds
 # beside its result. Exit 0 only when every check passed; a skip (no root, no unshare)
@@ -54,7 +55,7 @@ else
         # strace's injections, the preloaded failing malloc and keys-flip's 120 runs
         # of a race test podpass's own code paths, not the release's
         lib.sh | demo.sh | valgrind.sh | fault-injection*.sh | signals.sh | killed.sh | lost-hup.sh | \
-            keys-flip.sh | out-of-memory.sh | readme-install.sh) ;;
+            keys-flip.sh | out-of-memory.sh | readme-install.sh | redaemonize.sh) ;;
         # podpass's own checks of its input, its files and its locks, which sshd, ssh and
         # PAM take no part in: the same on every release (make check runs them)
         bad-input.sh | concurrency.sh | config-file.sh | dry-run.sh | fifo.sh | keys-swap.sh | \
