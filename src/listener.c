@@ -214,18 +214,27 @@ static int kernel_exe(pid_t pid, struct stat *st)
 
 /* 1 when podpass itself is emulated (binfmt_misc starting qemu-user for another
  * architecture's programs): the file the kernel runs, *emu, is not the program
- * that /proc/self/exe names to podpass. Natively they are one file: always 0. */
+ * that /proc/self/exe names to podpass. Natively they are one file: always 0.
+ * Judged once: neither changes while podpass runs. */
 static int podpass_emulated(struct stat *emu)
 {
+	static int known, emulated;
+	static struct stat kernel;
 	char self[PATH_MAX];
 	struct stat prog;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n;
 
-	if (n <= 0 || kernel_exe(getpid(), emu) != 0)
-		return 0;
-	self[n] = '\0';
-	return stat(self, &prog) == 0 &&
-	    (prog.st_dev != emu->st_dev || prog.st_ino != emu->st_ino);
+	if (!known) {
+		known = 1;
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n > 0 && kernel_exe(getpid(), &kernel) == 0) {
+			self[n] = '\0';
+			emulated = stat(self, &prog) == 0 &&
+			    (prog.st_dev != kernel.st_dev || prog.st_ino != kernel.st_ino);
+		}
+	}
+	*emu = kernel;
+	return emulated;
 }
 
 /* 1 when pid's memory maps the file at path real (absolute, no symlink) with
@@ -281,10 +290,10 @@ static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 	char *real = realpath(path, NULL);
 	struct stat want, got;
 	ssize_t n;
-	int same;
+	int same, have = 0;
 
 	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
-	same = stat(path, &want) == 0 && stat(exe, &got) == 0 &&
+	same = (have = stat(path, &want) == 0) && stat(exe, &got) == 0 &&
 	    want.st_dev == got.st_dev && want.st_ino == got.st_ino;
 	if (!same && is_script(path)) {
 		log_debug("%s is a script: pid %ld taken for the sshd it runs", path, (long)pid);
@@ -295,7 +304,7 @@ static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 		same = strncmp(target, real, strlen(real)) == 0 &&
 		    strcmp(target + strlen(real), " (deleted)") == 0;
 	}
-	if (!same && real != NULL && stat(real, &want) == 0 && emulates(pid, real, &want)) {
+	if (!same && real != NULL && have && emulates(pid, real, &want)) {
 		log_debug("pid %ld is emulated, as podpass is, and runs %s", (long)pid, path);
 		same = 1;
 	}
