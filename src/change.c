@@ -607,8 +607,9 @@ static int rollback_on_fatal(void *arg)
 	struct change *c = arg;
 
 	rollback(c, c->was_running);
-	journal_remove(&c->journal);
+	journal_mark_done(&c->journal);	/* before the links, the undo's material, go */
 	drop_orig_links(c);
+	journal_remove(&c->journal);
 	return -1;
 }
 
@@ -653,8 +654,9 @@ failed:
 	change_fail(c, rc);
 	rollback(c, c->was_running);
 out:
-	journal_remove(&c->journal);	/* first: the links are the undo's material */
+	journal_mark_done(&c->journal);	/* before the links, the undo's material, go */
 	drop_orig_links(c);
+	journal_remove(&c->journal);
 	cleanup_set_fatal_hook(c->committed ? kept_on_fatal : NULL, NULL);
 	return rc;
 }

@@ -32,6 +32,7 @@ void journal_init(struct journal *j, const char *root)
 {
 	memset(j, 0, sizeof(*j));
 	j->path = path_under_root(root, JOURNAL_PATH);
+	j->done_path = path_under_root(root, JOURNAL_DONE_PATH);
 	j->pid = getpid();
 }
 
@@ -44,6 +45,7 @@ void journal_free(struct journal *j)
 		free(j->files[i].user);
 	}
 	free(j->path);
+	free(j->done_path);
 	free(j->pidfile);
 	memset(j, 0, sizeof(*j));
 }
@@ -100,12 +102,27 @@ int journal_write(struct journal *j, char **cause)
 	return rc;
 }
 
+void journal_mark_done(struct journal *j)
+{
+	if (rename(j->path, j->done_path) == 0)
+		atomic_fsync_dir(j->path);
+	else if (errno != ENOENT) {
+		log_error("cannot rename %s: %s", j->path, strerror(errno));
+		journal_remove(j);
+	}
+}
+
 void journal_remove(struct journal *j)
 {
-	if (unlink(j->path) == 0)
-		atomic_fsync_dir(j->path);
-	else if (errno != ENOENT)
-		log_error("cannot remove %s: %s", j->path, strerror(errno));
+	const char *paths[2] = { j->path, j->done_path };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (unlink(paths[i]) == 0)
+			atomic_fsync_dir(paths[i]);
+		else if (errno != ENOENT)
+			log_error("cannot remove %s: %s", paths[i], strerror(errno));
+	}
 }
 
 /* 1 when pid is a podpass process that is alive. */
@@ -158,17 +175,17 @@ static int parse_line(struct journal *j, char *line)
 	return 0;
 }
 
-/* Read the journal at j->path (root's, a regular file): 1 when there is
+/* Read the journal at path (root's, a regular file) into j: 1 when there is
  * one, 0 when not, -1 with *cause when it is not podpass's or not understood. */
-static int read_journal(struct journal *j, char **cause)
+static int read_journal(struct journal *j, const char *path, char **cause)
 {
 	char *text = NULL, *line, *save = NULL;
 	struct stat st;
 	size_t len;
 	int rc;
 
-	rc = atomic_read_nofollow(j->path, JOURNAL_TEXT_MAX, &text, &len, &st, cause);
-	if (rc == EX_NOINPUT && access(j->path, F_OK) != 0) {
+	rc = atomic_read_nofollow(path, JOURNAL_TEXT_MAX, &text, &len, &st, cause);
+	if (rc == EX_NOINPUT && access(path, F_OK) != 0) {
 		free(*cause);
 		*cause = NULL;
 		return 0;
@@ -183,7 +200,7 @@ static int read_journal(struct journal *j, char **cause)
 	free(text);
 	if (!rc) {
 		set_cause(cause, "%s is not a journal podpass wrote (or is damaged); look at "
-		    "it, then remove it", j->path);
+		    "it, then remove it", path);
 		return -1;
 	}
 	return 1;
@@ -278,6 +295,16 @@ static void reload_after_undo(const struct journal *j, const struct sshd_ctx *ct
 	sshd_listener_free(&l);
 }
 
+/* Say *cause, when set, as an error, and clear it. */
+static void log_cause(char **cause)
+{
+	if (*cause == NULL)
+		return;
+	log_error("%s", *cause);
+	free(*cause);
+	*cause = NULL;
+}
+
 /* Undo the journal's change; the number of files that went back. */
 static size_t undo(const struct journal *j, journal_userfile_undo undo_user, void *arg,
     char **cause)
@@ -292,15 +319,69 @@ static size_t undo(const struct journal *j, journal_userfile_undo undo_user, voi
 			remove_temps_of(f->path);
 		}
 		else if (undo_user != NULL &&
-		    undo_user(arg, f->user, f->path, f->existed, cause) == 0)
+		    undo_user(arg, f->user, f->path, f->existed, 0, cause) == 0)
 			n++;
-		else if (*cause != NULL) {
-			log_error("%s", *cause);
-			free(*cause);
-			*cause = NULL;
-		}
+		else
+			log_cause(cause);
 	}
 	return n;
+}
+
+/* Remove PATH.podpass-orig, the link to one of root's files as it was (root's,
+ * regular), left by a change that was whole or undone: relative to its
+ * directory, which only root may write, so the name checked is the name
+ * removed. */
+static void drop_root_link(const char *path)
+{
+	char *orig = xasprintf("%s.podpass-orig", path), *slash = strrchr(orig, '/');
+	struct stat st;
+	int dfd;
+
+	*slash = '\0';
+	dfd = open(slash == orig ? "/" : orig, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*slash = '/';
+	if (dfd >= 0 && fstat(dfd, &st) == 0 && st.st_uid == 0 && (st.st_mode & 022) == 0 &&
+	    fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == 0 && unlinkat(dfd, slash + 1, 0) == 0) {
+		fsync(dfd);
+		log_warn("removed %s, left by a podpass run that was killed once its change "
+		    "was whole or undone", orig);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(orig);
+}
+
+/* What a run killed after journal_mark_done left (its journal under the
+ * done name): the change is whole or undone and stays so; only the links to
+ * the originals it lists are removed (a user's with the user's rights), then
+ * the journal. 0, or EX_CONFIG with *cause when it is not understood. */
+static int recover_done(const char *root, journal_userfile_undo undo_user, void *arg,
+    char **cause)
+{
+	struct journal j;
+	size_t i;
+	int rc;
+
+	journal_init(&j, root);
+	rc = read_journal(&j, j.done_path, cause);
+	if (rc == 1 && podpass_alive(j.pid))
+		log_verbose("a podpass run (pid %ld) is ending its change", (long)j.pid);
+	else if (rc == 1) {
+		for (i = 0; i < j.nfiles; i++) {
+			if (j.files[i].user == NULL)
+				drop_root_link(j.files[i].path);
+			else if (undo_user != NULL && undo_user(arg, j.files[i].user,
+			    j.files[i].path, j.files[i].existed, 1, cause) != 0)
+				log_cause(cause);
+		}
+		journal_remove(&j);
+		log_warn("a podpass run (pid %ld) was killed once its change was whole or "
+		    "undone: it stays so, and the links to the originals are removed",
+		    (long)j.pid);
+	}
+	journal_free(&j);
+	return rc < 0 ? EX_CONFIG : 0;
 }
 
 /* 1 for a work directory's name, "podpass.XXXXXX". */
@@ -355,29 +436,6 @@ static void remove_dead_workdirs(const char *root)
 	}
 }
 
-/* A change whole but for its last step (the journal gone, the links to the
- * originals not yet): remove those links. */
-static void remove_orig_links(const char *root, const struct sshd_ctx *ctx)
-{
-	char *paths[2], *orig, *real;
-	struct stat st;
-	size_t i;
-
-	paths[0] = path_under_root(root, ctx->config_path);
-	paths[1] = path_under_root(root, "/etc/shadow");
-	for (i = 0; i < 2; i++) {
-		real = realpath(paths[i], NULL);
-		orig = xasprintf("%s.podpass-orig", real != NULL ? real : paths[i]);
-		if (lstat(orig, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
-		    unlink(orig) == 0)
-			log_warn("removed %s, left by a podpass run that was killed once its "
-			    "change was whole", orig);
-		free(orig);
-		free(real);
-		free(paths[i]);
-	}
-}
-
 int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
     journal_userfile_undo undo_user, void *arg, char **cause)
 {
@@ -387,14 +445,12 @@ int journal_recover(const char *root, const struct sshd_ctx *ctx, int locked,
 
 	remove_dead_workdirs(root);
 	journal_init(&j, root);
-	rc = read_journal(&j, cause);
+	rc = read_journal(&j, j.path, cause);
 	if ((rc == 0 && locked) || (rc == 1 && !podpass_alive(j.pid)))
 		remove_temps_of(j.path);	/* killed while it wrote the journal */
 	if (rc <= 0) {
-		if (rc == 0)
-			remove_orig_links(root, ctx);
 		journal_free(&j);
-		return rc == 0 ? 0 : EX_CONFIG;
+		return rc == 0 ? recover_done(root, undo_user, arg, cause) : EX_CONFIG;
 	}
 	if (podpass_alive(j.pid)) {
 		log_verbose("a podpass run (pid %ld) is making a change", (long)j.pid);

@@ -9,6 +9,11 @@
  * a file went back; and it removes work directories (podpass.XXXXXX) whose
  * run is gone (nobody holds their lock). Each is said.
  *
+ * Once the change is whole (or undone), the journal is renamed to its "done"
+ * name before the links to the originals are removed, and removed last: a
+ * run killed meanwhile leaves a done journal, and the next run removes only
+ * the links it lists (a user's with the user's rights), never undoing.
+ *
  * Must never: undo the change of a run that is still alive, follow a link
  * or remove a path it did not write itself, or leave the journal behind a
  * change that completed or was undone. */
@@ -20,6 +25,7 @@
 #include "sshd.h"
 
 #define JOURNAL_PATH "/etc/.podpass-journal"
+#define JOURNAL_DONE_PATH "/etc/.podpass-journal-done"
 #define JOURNAL_MAX_FILES 8
 
 /* One file the change writes. */
@@ -32,6 +38,7 @@ struct journal_file {
 
 struct journal {
 	char *path;		/* real path of the journal */
+	char *done_path;	/* real path of it once the change is whole or undone */
 	pid_t pid;		/* the run that wrote it */
 	struct journal_file files[JOURNAL_MAX_FILES];
 	size_t nfiles;
@@ -48,16 +55,22 @@ void journal_free(struct journal *j);
 void journal_add(struct journal *j, const char *path, int existed, const char *user);
 /* Write it (atomically, mode 0600) before the change's first write. */
 int journal_write(struct journal *j, char **cause);
-/* Remove it: the change is whole or undone. */
+/* The change is whole or undone: rename the journal to its done name (no
+ * data written, so this works on a full disk), before the links to the
+ * originals are removed; when it cannot be renamed, remove it. */
+void journal_mark_done(struct journal *j);
+/* Remove it (under either name): the links to the originals are gone. */
 void journal_remove(struct journal *j);
 
-/* For a file in a user's home: undo it as that user (key_import.c), 0 or an
- * exit code with *cause; arg is journal_recover's. */
+/* For a file in a user's home, as that user (key_import.c): undo it, or,
+ * when done (the change was whole or undone), only remove the link to its
+ * original. 0 or an exit code with *cause; arg is journal_recover's. */
 typedef int (*journal_userfile_undo)(void *arg, const char *user, const char *path,
-    int existed, char **cause);
+    int existed, int done, char **cause);
 
 /* Before anything else: undo what a killed run left in root (its journal's
- * change, its temporary files, its work directories). Returns 0 (nothing
+ * change, its temporary files, its work directories; for a done journal,
+ * the links to the originals). Returns 0 (nothing
  * there, or undone and said), or an exit code with *cause when the journal is
  * not understood. ctx tells how to reach sshd (reloaded when a file went
  * back); locked: the caller holds the lock every change takes, so no other

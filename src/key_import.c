@@ -153,7 +153,7 @@ int key_import_plan(const char *root, const struct account *a, struct planned_fi
 }
 
 int key_import_undo_killed(void *arg, const char *user, const char *path, int existed,
-    char **cause)
+    int done, char **cause)
 {
 	const char *root = arg;
 	struct account a;
@@ -163,7 +163,10 @@ int key_import_undo_killed(void *arg, const char *user, const char *path, int ex
 	account_init(&a, user);
 	if ((rc = account_lookup(root, &a, cause)) == 0) {
 		u = keys_file(root, &a);
-		if ((rc = userfile_undo_killed(u, existed, cause)) == 0)
+		if (done) {
+			u->kept_orig = 1;	/* maybe: a link that is not there is let be */
+			userfile_drop_orig(u);
+		} else if ((rc = userfile_undo_killed(u, existed, cause)) == 0)
 			log_verbose("%s: put back as it was", path);
 		userfile_free(u);
 		free(u);

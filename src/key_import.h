@@ -28,8 +28,9 @@ int key_import_count_for_user(const char *root, const struct account *a,
 
 /* journal_userfile_undo, arg the root (inspect.c): the user's
  * ~/.ssh/authorized_keys that a killed run left half made, put back with the
- * user's rights (userfile_undo_killed). */
+ * user's rights (userfile_undo_killed); done: only the link to its original
+ * removed, with the user's rights (userfile_drop_orig). */
 int key_import_undo_killed(void *arg, const char *user, const char *path, int existed,
-    char **cause);
+    int done, char **cause);
 
 #endif

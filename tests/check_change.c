@@ -5,7 +5,8 @@
  * back byte for byte, in reverse order, with no temp file or journal left;
  * signals that come meanwhile are held until the outcome is fixed; the
  * journal of a killed run is undone by the next run, that of a live run
- * left alone.
+ * left alone, that of a run killed once its change was whole (done) only
+ * rid of the links to the originals.
  *
  * Each scenario runs in a child process of its own (the signal mask, a
  * signal that ends the process, and a run killed on purpose stay there).
@@ -33,6 +34,7 @@
 #include "change.h"
 #include "check_suites.h"
 #include "cleanup.h"
+#include "journal.h"
 #include "log.h"
 #include "options.h"
 #include "util.h"
@@ -959,6 +961,55 @@ START_TEST(test_killed_run_undone)
 }
 END_TEST
 
+/* A run killed once its change was whole, while it removed the links to
+ * the originals, leaves its journal under the done name and those links
+ * (written here as journal_mark_done leaves them, by this process, which a
+ * recovery counts as gone); the next run removes the links and the journal,
+ * and undoes nothing: the new file stays. */
+static void child_killed_when_done(struct scene *s)
+{
+	struct options o;
+	struct change next;
+	struct journal j;
+	char *cause = NULL, *orig;
+	size_t i;
+	int rc;
+
+	T_ASSERT(plan_and_commit(s, RESTART_NONE) == 0, "the commit failed");
+	unplan(s);
+	journal_init(&j, s->root);
+	for (i = 0; i < NFILES; i++) {
+		journal_add(&j, s->path[i], s->old[i] != NULL, NULL);
+		orig = xasprintf("%s.podpass-orig", s->path[i]);
+		T_ASSERT(s->old[i] == NULL || link(s->path[i], orig) == 0, "link %s: %s", orig,
+		    strerror(errno));
+		free(orig);
+	}
+	T_ASSERT(journal_write(&j, &cause) == 0, "journal_write: %s", cause);
+	journal_mark_done(&j);
+	journal_free(&j);
+	T_ASSERT(no_leftovers(s) != NULL, "no link or journal to recover from");
+	options_init(&o);
+	o.command = CMD_ENABLE;
+	o.root = s->root;
+	o.sshd_config = (char *)s->name[F_CONFIG];
+	change_init(&next, &o);
+	rc = change_read_config(&next);	/* the next run: it removes them first */
+	T_ASSERT(rc == 0, "change_read_config: %d %s", rc, next.cause);
+	change_free(&next);
+	T_ASSERT(log_has(s, "was killed once its change was whole or undone"),
+	    "the recovery is not said");
+	T_ASSERT(!log_has(s, "rolling back") && !log_has(s, "was undone"), "undone");
+	T_NONE(all_new(s));
+	T_NONE(no_leftovers(s));
+}
+
+START_TEST(test_killed_when_done)
+{
+	scenario("/etc/late", child_killed_when_done, 0, stays_new);
+}
+END_TEST
+
 /* Pipes between a run held in the middle of its change and the test. */
 static int midway[2], resume[2];
 
@@ -1053,6 +1104,7 @@ Suite *change_suite(void)
 
 	tc = tcase_create("journal");
 	tcase_add_test(tc, test_killed_run_undone);
+	tcase_add_test(tc, test_killed_when_done);
 	tcase_add_test(tc, test_live_run_left_alone);
 	suite_add_tcase(s, tc);
 	return s;

@@ -3,7 +3,10 @@
 # (status first, then enable) notices what the killed run left and undoes it (or, when
 # the change was whole but for its last step, removes the leftovers), says so, and then
 # does its own work. strace delivers SIGKILL as podpass enters its Nth write, fsync,
-# rename, link, unlink or kill (podpass's own calls: no -f). After each kill:
+# rename, link, unlink or kill (podpass's own calls: no -f): KILL_SAMPLES of each,
+# evenly spread, and every one that works on the journal or on a link to an original
+# (the first and last steps of the commit: at its last unlinks the change is whole,
+# and only those links, a user's too, are left). After each kill:
 #   - podpass status exits 0; when the killed run left anything, it says so;
 #   - the state is one of two: every file as before and sshd serving the old settings
 #     (publickey only), or the change whole (the new password logs in);
@@ -42,6 +45,17 @@ leftovers() {
         while read -r d; do [ ! -e "$d" ] || echo "$d"; done
 }
 
+# kill_points SC COUNT EVERY: the calls of SC to kill at, from the counting run's trace:
+# every EVERY-th from the first, and each that worked on the journal or a *.podpass-orig.
+kill_points() {
+    local n
+    {
+        for ((n = 1; n <= $2; n += $3)); do echo "$n"; done
+        awk -v call="$1(" 'index($0, call) == 1 { n++ }
+            index($0, call) == 1 && /\.podpass-(orig"|journal)/ && / = 0$/ { print n }' "$WORK/trace"
+    } | sort -nu
+}
+
 # enable_args STATE: the run each state kills.
 enable_args() {
     case $1 in
@@ -73,8 +87,10 @@ for state in pw star alice; do
     for sc in "${calls[@]}"; do
         count=$(grep -c "^$sc(" "$WORK/trace" || true)
         every=$(((count + KILL_SAMPLES - 1) / KILL_SAMPLES))
-        step "$state: SIGKILL at $sc calls 1..$count (every ${every:-1}), then status and enable"
-        for ((n = 1; n <= count; n += every)); do
+        every=$((every > 0 ? every : 1))
+        points=$(kill_points "$sc" "$count" "$every" | tr '\n' ' ')
+        step "$state: SIGKILL at $sc calls ${points}of 1..$count, then status and enable"
+        for n in $points; do
             reset "$state"
             label="$state: KILL at $sc #$n"
             rc=0
