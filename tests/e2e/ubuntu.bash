@@ -91,33 +91,51 @@ ubuntu_assert_shape() {
     fi
 }
 
-# ubuntu_effective USER KEYWORD: sshd's effective value for a connection of USER.
-ubuntu_effective() {
-    "$E2E_SSHD" -T -C "user=$1,host=pod.example,addr=192.0.2.7" | awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
+# ubuntu_dump USER: sshd's effective settings for a connection of USER, in $WORK/dump.USER.
+ubuntu_dump() {
+    "$E2E_SSHD" -T -C "user=$1,host=pod.example,addr=192.0.2.7" >"$WORK/dump.$1" 2>"$WORK/sshd-T.err" ||
+        fail "sshd -T -C user=$1 failed: $(head -c 300 "$WORK/sshd-T.err")"
 }
 
-# ubuntu_expect USER KEYWORD VALUE: fail unless the effective value is VALUE.
+# ubuntu_value USER KEYWORD: KEYWORD's value in USER's last dump (KEYWORD in lower case;
+# OpenSSH 10.5 prints the keywords in mixed case).
+ubuntu_value() {
+    awk -v k="$2" 'tolower($1) == k { $1 = ""; sub(/^ /, ""); print }' "$WORK/dump.$1"
+}
+
+# ubuntu_effective USER KEYWORD: sshd's effective value for a connection of USER.
+ubuntu_effective() {
+    ubuntu_dump "$1"
+    ubuntu_value "$1" "$2"
+}
+
+# ubuntu_expect USER KEYWORD VALUE [dumped]: fail unless the effective value is VALUE
+# ("dumped": from USER's last dump).
 ubuntu_expect() {
     local got
-    got=$(ubuntu_effective "$1" "$2" | tr '\n' ' ' | sed 's/ $//')
-    [ "$got" = "$3" ] || fail "effective $2 for $1 is '$got', want '$3'"
+    [ "${4:-}" = dumped ] || ubuntu_dump "$1"
+    got=$(ubuntu_value "$1" "$2" | tr '\n' ' ' | sed 's/ $//')
+    [ "$got" = "$3" ] || fail "effective $2 for $1 is '$got', want '$3' (sshd -T said: $(head -c 300 "$WORK/sshd-T.err"))"
 }
 
 # ubuntu_expect_stock: the settings Ubuntu's file turns on, in effect for every user.
 ubuntu_expect_stock() {
-    local u kbd=no
+    local u kbd=no pam=yes
+    # An sshd built without PAM (Alpine-like) ignores UsePAM and shows no such line.
+    [ -n "$(ubuntu_effective root usepam)" ] || pam=''
     # Before OpenSSH 8.7 ChallengeResponseAuthentication (default yes, and no longer in
     # Ubuntu's file since 22.04) turns keyboard-interactive on whatever its own keyword says.
     [ "$(ubuntu_effective root challengeresponseauthentication)" != yes ] || kbd=yes
     for u in root "$ubuntu_user" nobody-else; do
-        ubuntu_expect "$u" kbdinteractiveauthentication "$kbd"
-        ubuntu_expect "$u" usepam yes
-        ubuntu_expect "$u" x11forwarding yes
-        ubuntu_expect "$u" printmotd no
-        ubuntu_expect "$u" subsystem 'sftp /usr/lib/openssh/sftp-server'
-        ubuntu_effective "$u" acceptenv | tr ' ' '\n' | grep -qx 'LC_\*' || fail "effective acceptenv for $u has no LC_*"
+        ubuntu_dump "$u"
+        ubuntu_expect "$u" kbdinteractiveauthentication "$kbd" dumped
+        ubuntu_expect "$u" usepam "$pam" dumped
+        ubuntu_expect "$u" x11forwarding yes dumped
+        ubuntu_expect "$u" printmotd no dumped
+        ubuntu_expect "$u" subsystem 'sftp /usr/lib/openssh/sftp-server' dumped
+        ubuntu_value "$u" acceptenv | tr ' ' '\n' | grep -x 'LC_\*' >/dev/null || fail "effective acceptenv for $u has no LC_*"
     done
-    echo "    Ubuntu's settings in effect (KbdInteractiveAuthentication no, UsePAM yes, ...)"
+    echo "    Ubuntu's settings in effect (KbdInteractiveAuthentication, UsePAM, X11Forwarding, PrintMotd, AcceptEnv, Subsystem)"
 }
 
 # ubuntu_expect_password USER yes|no: effective PasswordAuthentication for USER.
