@@ -115,7 +115,7 @@ ubuntu_expect() {
     local got
     [ "${4:-}" = dumped ] || ubuntu_dump "$1"
     got=$(ubuntu_value "$1" "$2" | tr '\n' ' ' | sed 's/ $//')
-    [ "$got" = "$3" ] || fail "effective $2 for $1 is '$got', want '$3' (sshd -T said: $(head -c 300 "$WORK/sshd-T.err"))"
+    [ "$got" = "$3" ] || fail "effective $2 for $1 is '$got', want '$3'$(sed -n '1s/^/ (sshd -T: /p' "$WORK/sshd-T.err" | sed 's/$/)/')"
 }
 
 # ubuntu_expect_stock: the settings Ubuntu's file turns on, in effect for every user.
