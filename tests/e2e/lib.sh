@@ -12,6 +12,7 @@
 # dies with the namespace; nothing touches the machine's real files or processes.
 #
 # Environment: PODPASS (path of the binary under test), E2E_DIR (this directory),
+# E2E_DATA (the test data, tests/data; copied into E2E_ROOT's root as /e2e-data),
 # E2E_VERBOSE=1 to show podpass's stderr after every run.
 # E2E_ROOT=DIR runs the scenario inside another system instead of this machine's: DIR is a
 # root file system (a debootstrapped Debian, tests/distros/mkroot.sh) that is never
@@ -104,6 +105,8 @@ e2e_enter() {
     local self
     self=$(readlink -f -- "$0")
     E2E_DIR=$(dirname -- "$self")
+    E2E_DATA=
+    if [ -d "$E2E_DIR/../data" ]; then E2E_DATA=$(cd "$E2E_DIR/../data" && pwd); fi
 
     local tmp rc=0
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/podpass-e2e.$e2e_name.XXXXXX")
@@ -117,7 +120,7 @@ e2e_enter() {
         PODPASS=$tmp/podpass
         ;;
     esac
-    E2E_INSIDE=1 E2E_TMP=$tmp PODPASS=$PODPASS E2E_DIR=$E2E_DIR E2E_ROOT=${E2E_ROOT:-} \
+    E2E_INSIDE=1 E2E_TMP=$tmp PODPASS=$PODPASS E2E_DIR=$E2E_DIR E2E_DATA=$E2E_DATA E2E_ROOT=${E2E_ROOT:-} \
         unshare "${ns_flags[@]}" bash "$self" "$@" || rc=$?
     exit "$rc"
 }
@@ -136,9 +139,10 @@ e2e_chroot() {
     chmod 0700 "$new/e2e-tmp"
     cp -- "$E2E_DIR"/*.sh "$new/e2e/"
     local py
-    for py in "$E2E_DIR"/*.py; do # helpers such as tty.py, where there are any
+    for py in "$E2E_DIR"/*.py "$E2E_DIR"/*.bash; do # helpers (tty.py, ubuntu.bash), where there are any
         if [ -e "$py" ]; then cp -- "$py" "$new/e2e/"; fi
     done
+    if [ -n "${E2E_DATA:-}" ]; then cp -a -- "$E2E_DATA" "$new/e2e-data"; fi
     mkdir -p "$new/usr/local/sbin"
     cp -- "$PODPASS" "$new/usr/local/sbin/podpass"
     chmod 0755 "$new/usr/local/sbin/podpass"
@@ -146,7 +150,7 @@ e2e_chroot() {
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LC_ALL=C E2E_VERBOSE="${E2E_VERBOSE:-}" \
         E2E_INSIDE=1 E2E_CHROOTED=1 E2E_ROOT="$E2E_ROOT" E2E_TMP=/e2e-tmp \
-        PODPASS=/usr/local/sbin/podpass E2E_DIR=/e2e \
+        PODPASS=/usr/local/sbin/podpass E2E_DIR=/e2e E2E_DATA="${E2E_DATA:+/e2e-data}" \
         bash "/e2e/$e2e_name.sh" "$@"
 }
 
@@ -154,7 +158,7 @@ e2e_chroot() {
 e2e_inside_setup() {
     : "${E2E_TMP:?E2E_TMP unset inside the namespace}"
     [ "$$" = 1 ] || { echo "FAIL $e2e_name: not pid 1 of a new pid namespace (pid $$)" >&2; exit 1; }
-    export PODPASS E2E_DIR
+    export PODPASS E2E_DIR E2E_DATA
     unset PODPASS_PASSWORD SSHPASS E2E_INSIDE PUBLIC_KEY SSH_PUBLIC_KEY RUNPOD_PUBLIC_IP RUNPOD_TCP_PORT_22 PUBLIC_IPADDR VAST_TCP_PORT_22
     unset RUNPOD_POD_ID VAST_CONTAINERLABEL CONTAINER_ID PODPASS_PASSWORD_FILE PODPASS_ENCRYPTED
     unset PODPASS_USER PODPASS_MODE PODPASS_RESTART PODPASS_SSHD_CONFIG PODPASS_SSHD PODPASS_MIN_LENGTH PODPASS_METHOD PODPASS_IMPORT_KEYS
