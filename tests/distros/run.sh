@@ -56,6 +56,8 @@ else
         # of a race test podpass's own code paths, not the release's
         lib.sh | demo.sh | valgrind.sh | fault-injection*.sh | signals.sh | killed.sh | lost-hup.sh | \
             keys-flip.sh | out-of-memory.sh | readme-install.sh | redaemonize.sh) ;;
+        # Ubuntu's shapes run on the OpenSSH builds of those releases (check-openssh)
+        ubuntu-*.sh) ;;
         # podpass's own checks of its input, its files and its locks, which sshd, ssh and
         # PAM take no part in: the same on every release (make check runs them)
         bad-input.sh | concurrency.sh | config-file.sh | dry-run.sh | fifo.sh | keys-swap.sh | \
