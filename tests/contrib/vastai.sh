@@ -39,6 +39,9 @@ if [ "$VAST_MODE" = ssh ]; then
     ssh-keygen -A >/dev/null
     mkdir -p /run/sshd
     /usr/sbin/sshd
+    # sshd's parent returns before its daemon writes the pid file: wait for it (10 s).
+    i=0
+    while [ ! -s /run/sshd.pid ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     echo "vast: sshd started, pid $(cat /run/sshd.pid)"
 fi
 echo "vast: running /root/onstart.sh"
@@ -77,7 +80,9 @@ PODPASS_PASSWORD=$pw SSH_PUBLIC_KEY=$CONTRIB_KEY start_instance ssh bash -e VAST
 before=$(ct_logs | sed -n 's/^vast: sshd started, pid //p')
 ct_assert_log "password login for 'root' is on"
 ct_assert_log "ssh root@198.51.100.9 -p 41022"
-[ "$(ct_exec cat /run/sshd.pid)" = "$before" ] || fail "sshd was restarted, not reloaded"
+[ -n "$before" ] || { ct_show_log; fail "the stand-in entrypoint logged no sshd pid"; }
+after=$(ct_exec cat /run/sshd.pid)
+[ "$after" = "$before" ] || { ct_show_log; fail "sshd was restarted, not reloaded (listener pid $before, now $after)"; }
 echo "    sshd reloaded, not restarted (listener pid $before)"
 ct_login_pw "$pw"
 ct_login_pw_fails "$CONTRIB_WRONG"
