@@ -1,419 +1,279 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
-# Shared by the scenarios of tests/contrib/: the recipes of contrib/ run for real, as the
-# platform would run them, inside the namespaces of tests/e2e/lib.sh, in a root that is
-# an image built from a Dockerfile of contrib/docker (E2E_ROOT: an overlay over it, so the
-# image is never written, and every case starts from the image as built, like a new
-# container).
+# Shared by the scenarios of tests/contrib/: the recipes of contrib/ run for real by a
+# container engine (podman, rootful, its configuration and storage private to the run:
+# tests/release/containers.sh), each container with its port 22 published on 127.0.0.1 at
+# a free port, and logins from this host through that port with ssh and sshpass.
 #
-# A scenario does:
-#     . "$(dirname "$0")/common.sh"
-#     contrib_prepare() { ...; }      # optional: on the host, print bash that sets what the
-#                                     # scenario needs inside (it cannot read the checkout)
-#     CONTRIB_CASES=(a b c)           # the cases run when none is named on the command line
-#     contrib_enter "$@"              # then, inside: case "$1" in a) ... esac; pass
+# run.sh sets the engine up (containers_private_net), imports the base image, builds
+# contrib/docker/Dockerfile and runs the scenarios with CONTAINERS_CONF (the private
+# engine) and CONTRIB_IMAGE (the image's name) in their environment; a scenario run
+# without them stops with a message (run it as `tests/contrib/run.sh NAME`).
 #
-# On the host contrib_enter checks for root and unshare (exit 77 without), gets the image
-# (CONTRIB_IMAGE, the OUT directory of tests/contrib/dockerfile.sh build; else it builds
-# contrib/docker/Dockerfile with the package PODPASS_DEB), copies lib.sh, this file, the
-# scenario and the output of contrib_prepare (contrib-inputs.sh) to a stage directory
-# (lib.sh copies that directory's *.sh into the root) and runs each case there, each in
-# its own namespaces over a fresh overlay.
-#
-# Environment: CONTRIB_IMAGE (an image, OUT of dockerfile.sh build), PODPASS_DEB (the
-# package, to build one), CONTRIB_DIR (the contrib/ tree to test, default the checkout's).
-# Inside, the image's own /etc, /root, /home, /run and /var/log are put back (lib.sh hides
-# them behind copies, which the overlay makes unnecessary) and the image's own podpass
-# (/usr/sbin/podpass, from the package) is the one that runs.
+# A scenario does: . "$(dirname "$0")/common.sh"; contrib_begin NAME; then its cases, each
+# with ct_run ... and the checks below; contrib_end.
 
 contrib_here=$(cd "$(dirname -- "$0")" && pwd)
-if [ -f "$contrib_here/lib.sh" ]; then
-    # shellcheck source=../e2e/lib.sh
-    . "$contrib_here/lib.sh"
-else
-    # shellcheck source=../e2e/lib.sh
-    . "$contrib_here/../e2e/lib.sh"
-fi
+# shellcheck source=../release/containers.sh
+. "$contrib_here/../release/containers.sh"
 
-# Docker's default capabilities (moby's oci/caps/defaults.go; containerd's are the same).
-CONTRIB_DOCKER_CAPS=chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write
-CONTRIB_CASES=()
-# The image's environment and command (contrib-inputs.sh sets them, inside).
-img_env=()
-img_argv=()
-# The passwords of the tests (never a real one); used by the scenarios.
-# shellcheck disable=SC2034
+# The passwords of the tests (never a real one).
+# shellcheck disable=SC2034 # used by the scenarios
 CONTRIB_PW='start-Contrib-pw-5127'
-# shellcheck disable=SC2034
+# shellcheck disable=SC2034 # used by the scenarios
 CONTRIB_PW_BAKED='baked-Contrib-pw-8301'
 # shellcheck disable=SC2034 # 7 characters: too short for podpass
 CONTRIB_PW_SHORT='Shrt-77'
+# shellcheck disable=SC2034
+CONTRIB_WRONG='not-the-Contrib-pw-1'
 
-# ---------------------------------------------------------------- on the host
-
-contrib_host_fail() {
-    echo "FAIL $e2e_name: $*" >&2
+fail() {
+    echo "FAIL $contrib_name${contrib_case:+ $contrib_case}: $*" >&2
     exit 1
 }
 
-contrib_enter() {
-    if [ "${E2E_INSIDE:-}" = 1 ]; then
-        e2e_enter "$@"
-        contrib_inside_setup
-        return 0
-    fi
-    if [ "${CONTRIB_STAGED:-}" = 1 ]; then
-        e2e_enter "$@" # never returns
-    fi
+step() { echo "--- $*"; }
 
-    [ "$(id -u)" = 0 ] || e2e_skip "needs root (uid $(id -u)): the contrib tests build images and run them in private namespaces"
-    command -v unshare >/dev/null 2>&1 || e2e_skip "unshare(1) not found (util-linux)"
-    local err
-    if ! err=$(unshare --mount --net --pid --fork --mount-proc --propagation private true 2>&1); then
-        e2e_skip "unshare does not work here: ${err:-exit status $?}"
+# contrib_begin NAME: the engine of run.sh, a work directory (removed at exit, with every
+# container of this scenario), a client key.
+contrib_begin() {
+    contrib_name=$1
+    contrib_case=''
+    if [ -z "${CONTAINERS_CONF:-}" ] || [ -z "${CONTRIB_IMAGE:-}" ]; then
+        fail "no engine: run this scenario as tests/contrib/run.sh $contrib_name"
     fi
-    command -v python3 >/dev/null 2>&1 || contrib_host_fail "python3 not found"
+    CONTRIB_DIR=$(cd "${CONTRIB_DIR:-$contrib_here/../../contrib}" && pwd)
+    WORK=$(mktemp -d "$TMPDIR/podpass-contrib.$contrib_name.XXXXXX")
+    trap contrib_cleanup EXIT
+    ssh-keygen -q -t ed25519 -N '' -C contrib-test -f "$WORK/id_test"
+    # shellcheck disable=SC2034 # the scenarios give it to the containers
+    CONTRIB_KEY=$(cat "$WORK/id_test.pub")
+}
 
-    CONTRIB_DIR=$(cd "${CONTRIB_DIR:-$contrib_here/../../contrib}" && pwd) ||
-        contrib_host_fail "no contrib directory"
-    export CONTRIB_DIR
-    local tmp built='' rc=0 c
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/podpass-contrib.$e2e_name.XXXXXX")
-    # shellcheck disable=SC2064 # expand now: the path is fixed
-    trap "rm -rf -- '$tmp'" EXIT
-    if [ -z "${CONTRIB_IMAGE:-}" ]; then
-        [ -n "${PODPASS_DEB:-}" ] ||
-            contrib_host_fail "neither CONTRIB_IMAGE (an image built by dockerfile.sh) nor PODPASS_DEB (a podpass_*.deb to build one with) is set"
-        echo "--- no CONTRIB_IMAGE: building contrib/docker/Dockerfile with $PODPASS_DEB"
-        (contrib_build_image "$CONTRIB_DIR/docker/Dockerfile" "$tmp/image") >"$tmp/build.log" 2>&1 || {
-            tail -n 30 "$tmp/build.log" >&2
-            contrib_host_fail "could not build contrib/docker/Dockerfile (log above)"
-        }
-        CONTRIB_IMAGE=$tmp/image
-        built=1
-    fi
-    if [ ! -d "$CONTRIB_IMAGE/rootfs" ] || [ ! -f "$CONTRIB_IMAGE/config/env" ]; then
-        contrib_host_fail "CONTRIB_IMAGE is not an image built by dockerfile.sh: $CONTRIB_IMAGE"
-    fi
-    [ -x "$CONTRIB_IMAGE/rootfs/usr/sbin/podpass" ] ||
-        contrib_host_fail "the image has no /usr/sbin/podpass: $CONTRIB_IMAGE"
-
-    mkdir -p "$tmp/stage"
-    cp -- "$contrib_here/../e2e/lib.sh" "$contrib_here/common.sh" "$0" "$tmp/stage/"
-    {
-        echo "# made by $e2e_name on the host"
-        contrib_image_inputs
-        if declare -F contrib_prepare >/dev/null; then contrib_prepare; fi
-    } >"$tmp/stage/contrib-inputs.sh" || contrib_host_fail "could not read what the scenario needs"
-
-    local -a cases=("$@")
-    [ "$#" -gt 0 ] || cases=("${CONTRIB_CASES[@]}")
-    [ "${#cases[@]}" -gt 0 ] || contrib_host_fail "no case given"
-    # Every command line of every process of a case, the short-lived ones too, as strace sees
-    # them at execve: no test password may be in one.
-    local -a tracer=()
-    printf '%s\n' "$CONTRIB_PW" "$CONTRIB_PW_BAKED" "$CONTRIB_PW_SHORT" >"$tmp/passwords"
-    if command -v strace >/dev/null 2>&1; then
-        tracer=(strace -f -qq --seccomp-bpf -e trace=execve -e signal=none -s 65536 -o "$tmp/execve.trace")
-    else
-        echo "NOTE $e2e_name: strace not found: command lines are checked after the start only, a short-lived one is not seen"
-    fi
-    local failed=()
-    for c in "${cases[@]}"; do
-        echo "=== $e2e_name $c"
-        rc=0
-        E2E_ROOT=$CONTRIB_IMAGE/rootfs PODPASS=$CONTRIB_IMAGE/rootfs/usr/sbin/podpass CONTRIB_STAGED=1 \
-            "${tracer[@]}" bash "$tmp/stage/$(basename -- "$0")" "$c" || rc=$?
-        if [ "${#tracer[@]}" -gt 0 ] && [ "$rc" = 0 ]; then
-            if [ ! -s "$tmp/execve.trace" ]; then
-                echo "FAIL $e2e_name $c: strace recorded no execve" >&2
-                rc=1
-            elif grep -qF -f "$tmp/passwords" "$tmp/execve.trace"; then
-                echo "FAIL $e2e_name $c: a test password was in the argv of a program it ran:" >&2
-                grep -F -f "$tmp/passwords" "$tmp/execve.trace" | head -n 3 |
-                    sed -e "s/$CONTRIB_PW\|$CONTRIB_PW_BAKED\|$CONTRIB_PW_SHORT/<password>/g; s/^/    | /" >&2
-                rc=1
-            else
-                echo "    strace: $(grep -c 'execve(' "$tmp/execve.trace") execve calls, no test password in any argv"
-            fi
-        fi
-        rm -f "$tmp/execve.trace"
-        case $rc in
-        0) ;;
-        77) exit 77 ;;
-        *) failed+=("$c") ;;
-        esac
+# shellcheck disable=SC2317 # run by the EXIT trap
+contrib_cleanup() {
+    local c
+    for c in $(podman ps -a --format '{{.Names}}' | grep "^podpass-test-$contrib_name-" || true); do
+        podman rm -f -t 0 "$c" >/dev/null 2>&1 || true
     done
-    [ -z "$built" ] || rm -rf -- "$tmp/image"
-    if [ "${#failed[@]}" -gt 0 ]; then
-        echo "FAIL $e2e_name: ${failed[*]}" >&2
-        exit 1
-    fi
-    echo "PASS $e2e_name (${cases[*]})"
+    rm -rf -- "$WORK"
+}
+
+contrib_end() {
+    echo "PASS $contrib_name"
     exit 0
 }
 
-# contrib_build_image DOCKERFILE OUT [dockerfile.sh options]: build with the context
-# contrib/docker plus the package PODPASS_DEB, as README says to do.
-contrib_build_image() {
-    local dockerfile=$1 out=$2
-    shift 2
-    [ -n "${PODPASS_DEB:-}" ] || contrib_host_fail "PODPASS_DEB is not set (the path of a built podpass_*.deb)"
-    [ -f "$PODPASS_DEB" ] || contrib_host_fail "PODPASS_DEB: no such file: $PODPASS_DEB"
-    local ctx=$out.context
-    rm -rf -- "$ctx"
-    mkdir -p "$ctx"
-    cp -- "$CONTRIB_DIR"/docker/* "$ctx/"
-    # A checkout may have lost the executable bit (a zip, another OS): the Dockerfiles
-    # must not depend on it.
-    chmod 0644 "$ctx"/*
-    cp -- "$PODPASS_DEB" "$ctx/$(basename -- "$PODPASS_DEB")"
-    "$contrib_here/dockerfile.sh" build -f "$dockerfile" "$@" "$ctx" "$out"
+# ct_case NAME: a new case; CT: its container's name, CT_PORT: a free port on 127.0.0.1.
+ct_case() {
+    contrib_case=$1
+    CT=podpass-test-$contrib_name-$1
+    CT_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    echo "=== $contrib_name $1 (127.0.0.1:$CT_PORT)"
 }
 
-# The image's configuration, for the scenario: img_env (NAME=VALUE), img_argv (ENTRYPOINT
-# then CMD).
-contrib_image_inputs() {
-    local -a img_env=() img_argv=() cmd=()
-    mapfile -d '' -t img_env <"$CONTRIB_IMAGE/config/env"
-    mapfile -d '' -t img_argv <"$CONTRIB_IMAGE/config/entrypoint"
-    mapfile -d '' -t cmd <"$CONTRIB_IMAGE/config/cmd"
-    img_argv+=("${cmd[@]}")
-    contrib_vars img_env img_argv
+# ct_run PODMAN_RUN_ARGS...: podman run -d of the case's container, port 22 published on
+# CT_PORT. strace records every execve of podman, conmon, runc and the container's
+# processes (CT_TRACE), for ct_argv_clean; it runs in the background (conmon, traced, lives
+# as long as the container) until the container is removed.
+ct_run() {
+    CT_TRACE=$WORK/$CT.trace
+    ct_traced "$CT_TRACE" run -d --name "$CT" -p "127.0.0.1:$CT_PORT:22" "$@"
+    local last=${*: -1}
+    [ "${#last}" -le 60 ] || last="${last:0:57}..."
+    echo "    podman run -d -p 127.0.0.1:$CT_PORT:22 ... $last"
 }
 
-# contrib_vars NAME...: bash that sets these variables (arrays too) as globals, for
-# contrib-inputs.sh (sourced inside a function).
-contrib_vars() {
-    local n d flags
-    for n in "$@"; do
-        d=$(declare -p "$n") || return 1
-        d=${d#declare }
-        flags=${d%% *}
-        d=${d#* }
-        if [ "$flags" = -- ]; then flags=-g; else flags=-g${flags#-}; fi
-        printf 'declare %s %s\n' "$flags" "$d"
-    done
-}
-
-# ---------------------------------------------------------------- inside
-
-contrib_inside_setup() {
-    # The image as it was built: lib.sh's copies of /etc, /root and /home and its tmpfs on
-    # /run and /var/log go (the overlay keeps the image itself unwritten).
-    local m
-    for m in /var/log /run /home /root /etc; do
-        umount "$m" || fail "cannot unmount lib.sh's $m"
-    done
-    # The package's podpass, not lib.sh's copy in /usr/local/sbin (the same file).
-    rm -f /usr/local/sbin/podpass
-    PODPASS=/usr/sbin/podpass
-    [ -x "$PODPASS" ] || fail "the image has no $PODPASS"
-    # shellcheck source=/dev/null
-    . "$E2E_DIR/contrib-inputs.sh"
-    CONTRIB_LOG=$WORK/container.log
-    CONTRIB_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-    local kv
-    for kv in "${img_env[@]}"; do
-        case $kv in PATH=*) CONTRIB_PATH=${kv#PATH=} ;; esac
-    done
-}
-
-# contrib_start LOG NAME=VALUE... -- ARGV...: start ARGV the way a container runtime starts a
-# container's first process: an environment of PATH (the image's), HOSTNAME, HOME=/root,
-# the image's ENV and the NAME=VALUE given (values never in an argv), working directory /,
-# stdin /dev/null, stdout and stderr to LOG (docker logs), Docker's default capabilities
-# only. CONTRIB_PID: its pid.
-contrib_start() {
-    local log=$1 kv
+# ct_traced TRACE PODMAN_ARGS...: podman under strace, in the background; back once the
+# container has started (or ended).
+ct_traced() {
+    local trace=$1 i=0 st
     shift
-    local -a envs=("PATH=$CONTRIB_PATH" HOSTNAME=contrib-test HOME=/root "${img_env[@]}")
-    while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
-        envs+=("$1")
-        shift
+    strace -f -qq --seccomp-bpf -e trace=execve -e signal=none -s 65536 -o "$trace" \
+        podman "$@" >"$WORK/podman.out" 2>&1 &
+    local bg=$!
+    while :; do
+        st=$(podman inspect -f '{{.State.Status}} {{.State.StartedAt}}' "$CT" 2>/dev/null || true)
+        case $st in running* | exited*) [ "$trace" != "$CT_TRACE.restart" ] || [ "$st" != "${CT_STARTED:-}" ] && break ;; esac
+        if [ "$i" -ge 600 ] || { ! kill -0 "$bg" 2>/dev/null && ! podman container exists "$CT"; }; then
+            cat "$WORK/podman.out" >&2
+            fail "the container did not start (podman $1)"
+        fi
+        sleep 0.2
+        i=$((i + 1))
     done
-    [ "${1:-}" = -- ] || fail "contrib_start: no -- before the command"
-    shift
-    (
-        trap - ERR
-        while IFS= read -r kv; do unset "$kv" 2>/dev/null || true; done < <(compgen -e)
-        for kv in "${envs[@]}"; do export "${kv?}"; done
-        cd /
-        exec setpriv --bounding-set "-all,+${CONTRIB_DOCKER_CAPS//,/,+}" --inh-caps -all \
-            -- "$@" </dev/null >>"$log" 2>&1
-    ) &
-    CONTRIB_PID=$!
-    local what="$*"
-    what=${what//$'\n'/\\n}
-    [ "${#what}" -le 90 ] || what="${what:0:87}..."
-    echo "    started the container: pid $CONTRIB_PID, $what"
+    CT_STARTED=$st
 }
 
-contrib_state() { # PID: its state letter (Z for a zombie), nothing once gone
-    local s
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-    s=${s##*) }
-    printf '%s\n' "${s%% *}"
+# ct_restart: the container stopped (killed: sleep, the main process, ignores SIGTERM)
+# and started again on its own files, as docker restart does.
+ct_restart() {
+    podman kill "$CT" >/dev/null || fail "podman kill failed"
+    podman wait "$CT" >/dev/null || true
+    CT_STARTED=$(podman inspect -f '{{.State.Status}} {{.State.StartedAt}}' "$CT")
+    ct_traced "$CT_TRACE.restart" start "$CT"
+    echo "    restarted the container"
 }
 
-contrib_alive() { # PID
-    local s
-    s=$(contrib_state "$1")
-    [ -n "$s" ] && [ "$s" != Z ]
-}
+ct_logs() { podman logs "$CT" 2>&1; }
 
-contrib_show_log() {
+ct_show_log() {
     echo "    the container's log:" >&2
-    sed -e 's/^/      | /' "$CONTRIB_LOG" >&2 || true
+    ct_logs | sed -e 's/^/      | /' >&2 || true
 }
 
-# contrib_wait_exec PID PROGRAM [SECONDS]: wait until PID runs PROGRAM (the main process the
-# start script execs); fail when it ends first.
-contrib_wait_exec() {
-    local pid=$1 want=$2 limit=${3:-60} i=0 exe
-    while [ "$i" -lt $((limit * 10)) ]; do
-        if ! contrib_alive "$pid"; then
-            local rc=0
-            wait "$pid" || rc=$?
-            contrib_show_log
-            fail "the container ended (exit status $rc) before it ran $want"
-        fi
-        exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
-        if [ "$exe" = "$want" ]; then
-            echo "    the start handed over to $want (pid $pid)"
-            return 0
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    contrib_show_log
-    fail "the container did not get to $want within ${limit}s (it runs $(readlink "/proc/$pid/exe" || true))"
-}
+ct_running() { [ "$(podman inspect -f '{{.State.Running}}' "$CT" 2>/dev/null)" = true ]; }
 
-# contrib_wait_log TEXT [SECONDS]: wait until the container's log holds the fixed TEXT while
-# the container runs.
-contrib_wait_log() {
-    local text=$1 limit=${2:-60} i=0
-    while [ "$i" -lt $((limit * 10)) ]; do
-        if grep -qF -- "$text" "$CONTRIB_LOG"; then return 0; fi
-        if ! contrib_alive "$CONTRIB_PID"; then
-            contrib_show_log
-            fail "the container ended before its log said: $text"
-        fi
-        sleep 0.1
+# ct_wait_log TEXT [SECONDS]: until the container's log holds the fixed TEXT.
+ct_wait_log() {
+    local text=$1 limit=${2:-90} i=0
+    while [ "$i" -lt $((limit * 5)) ]; do
+        if ct_logs | grep -qF -- "$text"; then return 0; fi
+        ct_running || { ct_show_log; fail "the container ended before its log said: $text"; }
+        sleep 0.2
         i=$((i + 1))
     done
-    contrib_show_log
+    ct_show_log
     fail "the container's log did not say within ${limit}s: $text"
 }
 
-# contrib_wait_exit PID [SECONDS]: wait for the container to end; CONTRIB_RC: its status.
-contrib_wait_exit() {
-    local pid=$1 limit=${2:-60} i=0
-    while contrib_alive "$pid"; do
-        [ "$i" -lt $((limit * 10)) ] || { contrib_show_log; fail "the container still runs after ${limit}s"; }
-        sleep 0.1
+# ct_wait_exit: until the container ends (90 s at most); CT_RC: its exit status.
+ct_wait_exit() {
+    # shellcheck disable=SC2034 # the scenario reads it
+    CT_RC=$(timeout 90 podman wait "$CT") || { ct_show_log; fail "the container did not end"; }
+}
+
+ct_assert_log() { # TEXT
+    ct_logs | grep -qF -- "$1" || { ct_show_log; fail "the container's log does not say: $1"; }
+}
+
+# ct_wait_banner: until an SSH-2.0- banner comes through the published port (60 s at most).
+ct_wait_banner() {
+    local limit=60 i=0
+    while [ "$i" -lt $((limit * 5)) ]; do
+        # shellcheck disable=SC2016 # evaluated by the inner bash
+        if timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && IFS= read -r -t 2 l <&3 && [[ $l == SSH-2.0-* ]]' _ "$CT_PORT" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.2
         i=$((i + 1))
     done
-    CONTRIB_RC=0 # the scenario reads it
-    # shellcheck disable=SC2034
-    wait "$pid" || CONTRIB_RC=$?
+    ct_show_log
+    fail "no SSH-2.0- banner on 127.0.0.1:$CT_PORT within ${limit}s"
 }
 
-# contrib_stop: stop the container, as docker stop does when its main process ignores
-# SIGTERM: every process in this pid namespace but the scenario itself is killed, by pid.
-# The files stay (docker restart keeps the container's writable layer).
-contrib_stop() {
-    local p i=0 left
-    # bash reports the killed background job ("Killed ...") on stderr: not a failure here.
-    exec 3>&2 2>/dev/null
-    while :; do
-        left=''
-        for p in /proc/[0-9]*; do
-            p=${p#/proc/}
-            if [ "$p" = 1 ] || [ "$p" = "$BASHPID" ]; then continue; fi
-            [ "$(contrib_state "$p")" != Z ] || continue
-            left="$left $p"
-            kill -KILL "$p" 2>/dev/null || true
-        done
-        [ -n "$left" ] || break
-        [ "$i" -lt 100 ] || { exec 2>&3 3>&-; fail "processes left after kill:$left"; }
-        sleep 0.1
-        i=$((i + 1))
-    done
-    wait "$CONTRIB_PID" || true
-    exec 2>&3 3>&-
-    echo "    stopped the container"
+ct_ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+    -o ConnectTimeout=10 -o BatchMode=no -o NumberOfPasswordPrompts=1)
+
+# try_pw PASSWORD: one password login as root through the port; status, stderr in ssh.err.
+try_pw() {
+    SSHPASS=$1 sshpass -e ssh "${ct_ssh_opts[@]}" -o PubkeyAuthentication=no \
+        -o PreferredAuthentications=password -p "$CT_PORT" root@127.0.0.1 true 2>"$WORK/ssh.err" </dev/null
 }
 
-# ---------------------------------------------------------------- secrets
-
-# contrib_pattern VALUE: the name of a file holding VALUE as one fixed-string grep pattern,
-# so that no scan puts it in an argv.
-contrib_pattern() {
-    local f
-    f=$(mktemp "$WORK/pattern.XXXXXX")
-    printf '%s\n' "$1" >"$f"
-    printf '%s\n' "$f"
+ct_login_pw() { # PASSWORD
+    ct_wait_banner
+    try_pw "$1" || fail "password login through 127.0.0.1:$CT_PORT failed: $(cat "$WORK/ssh.err")"
+    echo "    password login as root through 127.0.0.1:$CT_PORT: ok"
 }
 
-# contrib_assert_hidden WHAT PATTERN_FILE [PID...]: the value is in no file of the container
-# (but the test's own /e2e-tmp), no process's command line or environment (but the
-# environments of the PIDs given: the platform's own processes, which the platform gives it),
-# not in ps, not in the container's log. CONTRIB_ALLOWED_FILE: a file that may hold it.
-contrib_assert_hidden() {
-    local what=$1 pat=$2 p hits='' d dirs=() skip=" ${*:3} "
-    for d in /*; do
-        case $d in /proc | /sys | /dev | /e2e | /e2e-tmp) continue ;; esac
-        dirs+=("$d")
-    done
-    hits=$(grep -rlsaF -D skip -f "$pat" -- "${dirs[@]}" | grep -vxF -- "${CONTRIB_ALLOWED_FILE:-/nonexistent}" || true)
-    [ -z "$hits" ] || fail "$what is in these files: $(echo "$hits" | tr '\n' ' ')"
-    for p in /proc/[0-9]*; do
-        if grep -qsaF -f "$pat" "$p/cmdline"; then
-            fail "$what is in the command line of pid ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" || true)"
-        fi
-        [[ $skip != *" ${p#/proc/} "* ]] || continue
-        if grep -qsaF -f "$pat" "$p/environ"; then
-            fail "$what is in the environment of pid ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" || true)"
-        fi
-    done
-    # shellcheck disable=SC2009 # what ps shows is the point
-    if ps -eo pid,args | grep -qaF -f "$pat"; then fail "$what is in ps's output"; fi
-    if grep -qaF -f "$pat" "$CONTRIB_LOG"; then fail "$what is in the container's log"; fi
-    local note=''
-    [ "$#" -lt 3 ] || note=" (the environments of the platform processes ${*:3} hold it)"
-    echo "    $what: in no file, argv, environment, ps or log$note"
+ct_login_pw_fails() { # PASSWORD
+    ct_wait_banner
+    if try_pw "$1"; then fail "a password login that must be refused succeeded"; fi
+    grep -q 'Permission denied' "$WORK/ssh.err" || fail "the login did not reach a refusal: $(cat "$WORK/ssh.err")"
+    echo "    password login with that password: refused"
 }
 
-# contrib_assert_env_clean PID NAME...: none of the variables is in PID's environment.
-contrib_assert_env_clean() {
-    local pid=$1 n
+ct_login_key() {
+    ct_wait_banner
+    ssh "${ct_ssh_opts[@]}" -o BatchMode=yes -o PasswordAuthentication=no -o IdentitiesOnly=yes \
+        -i "$WORK/id_test" -p "$CT_PORT" root@127.0.0.1 true 2>"$WORK/ssh.err" </dev/null ||
+        fail "key login through 127.0.0.1:$CT_PORT failed: $(cat "$WORK/ssh.err")"
+    echo "    key login as root: ok"
+}
+
+ct_exec() { podman exec "$CT" "$@"; }
+
+# ct_one_block: one managed block in the container's sshd_config.
+ct_one_block() {
+    local n
+    n=$(ct_exec grep -c '^# BEGIN podpass block for root' /etc/ssh/sshd_config || true)
+    [ "$n" = 1 ] || fail "expected one managed block in sshd_config, found $n"
+    echo "    one managed block in sshd_config"
+}
+
+# ct_hidden WHAT VALUE [ALLOWED_FILE [PID...]]: inside the running container, VALUE is in no
+# file (but ALLOWED_FILE), no process's command line, no environment (but of the PIDs, the
+# platform's own processes, which the platform gives it), not in ps; and not in the log.
+ct_hidden() {
+    local what=$1 value=$2 allowed=${3:-} out
+    shift 3 2>/dev/null || shift "$#"
+    out=$(printf '%s' "$value" | podman exec -i "$CT" python3 -c '
+import os, subprocess, sys
+v = sys.stdin.buffer.read()
+allowed, pids = sys.argv[1], set(sys.argv[2:])
+me = str(os.getpid())
+for top in os.listdir("/"):
+    if top in ("proc", "sys", "dev"):
+        continue
+    for d, dirs, files in os.walk("/" + top):
+        for f in files:
+            p = os.path.join(d, f)
+            if p == allowed or os.path.islink(p) or not os.path.isfile(p):
+                continue
+            try:
+                if v in open(p, "rb").read():
+                    print("in the file " + p)
+            except OSError:
+                pass
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if pid == me:
+        continue
+    for what in ("cmdline", "environ"):
+        if what == "environ" and pid in pids:
+            continue
+        try:
+            if v in open("/proc/%s/%s" % (pid, what), "rb").read():
+                print("in the %s of pid %s" % (what, pid))
+        except OSError:
+            pass
+if v in subprocess.run(["ps", "-eo", "pid,args"], capture_output=True).stdout:
+    print("in ps")
+' "$allowed" "$@") || fail "the scan inside the container failed"
+    [ -z "$out" ] || fail "$what: $(echo "$out" | tr '\n' ';')"
+    if ct_logs | grep -qF -- "$value"; then fail "$what is in the container's log"; fi
+    echo "    $what: in no file${allowed:+ but $allowed}, argv, environment${*:+ (but pids $*)}, ps or log"
+}
+
+# ct_env_clean PID NAME...: none of the variables is in the environment of PID (in the
+# container).
+ct_env_clean() {
+    local pid=$1 n env
     shift
+    env=$(ct_exec cat "/proc/$pid/environ" | tr '\0' '\n') || fail "no process $pid"
     for n in "$@"; do
-        if tr '\0' '\n' <"/proc/$pid/environ" | grep -q "^$n="; then
-            fail "$n is in the environment of pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline"))"
-        fi
+        ! grep -q "^$n=" <<<"$env" || fail "$n is in the environment of pid $pid"
     done
-    echo "    pid $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" | cut -c1-40)): none of $* in its environment"
+    echo "    pid $pid ($(ct_exec cat "/proc/$pid/comm")): none of $* in its environment"
 }
 
-assert_log_has() { # TEXT
-    grep -qF -- "$1" "$CONTRIB_LOG" || { contrib_show_log; fail "the container's log does not say: $1"; }
+# ct_argv_clean VALUE...: no program started for the container (podman, conmon, runc and
+# every process inside, the short-lived ones too, as strace saw them at execve) had one of
+# the values in its argv; podpass must be among them (the trace reached the container).
+ct_argv_clean() {
+    local t v n=0
+    for t in "$CT_TRACE" "$CT_TRACE.restart"; do
+        [ -f "$t" ] || continue
+        grep -q 'execve("/usr/sbin/podpass"' "$t" || fail "strace did not see podpass run in the container"
+        for v in "$@"; do
+            ! grep -qF -- "$v" "$t" || fail "a test password was in the argv of a program: $(grep -cF -- "$v" "$t") execve(s)"
+        done
+        n=$((n + $(grep -c 'execve(' "$t")))
+    done
+    echo "    strace: $n execve calls (podman, conmon, runc, the container's, podpass's), no test password in any argv"
 }
 
-# The public half of a new client key for root (lib.sh's make_client_key writes it to
-# authorized_keys itself; pods get it from the platform instead).
-contrib_client_key() {
-    mkdir -p "$WORK/keys"
-    chmod 0700 "$WORK/keys"
-    rm -f "$WORK/keys/id_root" "$WORK/keys/id_root.pub"
-    ssh-keygen -q -t ed25519 -N '' -C contrib-test -f "$WORK/keys/id_root"
-    cat "$WORK/keys/id_root.pub"
-}
+# shellcheck disable=SC2016 # awk's fields
+ct_root_hash() { ct_exec awk -F: '$1 == "root" { print $2 }' /etc/shadow; }
 
-contrib_one_block() {
-    local nb
-    nb=$(grep -cxF -- "$E2E_BEGIN_MARK" "$E2E_SSHD_CONFIG" || true)
-    [ "$nb" = 1 ] || fail "expected one managed block in $E2E_SSHD_CONFIG, found $nb"
-    echo "    one managed block in $E2E_SSHD_CONFIG"
-}
+# ct_sshd_pids: the pids of sshd in the container.
+ct_sshd_pids() { ct_exec pgrep -x sshd || true; }

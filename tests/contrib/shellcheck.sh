@@ -3,8 +3,10 @@
 #   contrib/docker/start.sh, contrib/vastai/onstart.sh   as files, POSIX sh (their #!/bin/sh:
 #                       Debian's sh is dash; vast.ai may run the on-start text with sh)
 #   contrib/runpod/start-command   the line as bash, and the script of its bash -c
-#   contrib/docker/Dockerfile*     each RUN command, as /bin/sh -c runs it (the same parser
-#                       as dockerfile.sh build)
+#   contrib/docker/Dockerfile*     each shell-form RUN command, as /bin/sh -c runs it (its
+#                       flags such as --mount=... dropped, continuation lines joined as
+#                       Docker joins them); an exec-form RUN or an instruction this parser
+#                       does not know fails the check
 #   contrib/kubernetes/*.yaml      the script of each container's ["/bin/sh", "-c", SCRIPT]
 #   tests/contrib/*.sh             bash, following what they source
 # Every extraction must find something. Needs shellcheck and python3 with yaml; no root.
@@ -82,6 +84,40 @@ PY
     fi
 fi
 
+# run_steps DOCKERFILE: its shell-form RUN commands, NUL-terminated.
+run_steps() {
+    python3 - "$1" <<'PY'
+import re, sys
+known = {"FROM", "ARG", "ENV", "COPY", "RUN", "CMD", "ENTRYPOINT", "EXPOSE", "LABEL"}
+logical, buf = [], ""
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if not buf and (not line.strip() or line.lstrip().startswith("#")):
+        continue
+    if buf and line.lstrip().startswith("#"):
+        continue  # a comment inside a continuation: Docker skips it
+    if re.search(r"\\\s*$", line):
+        buf += re.sub(r"\\\s*$", "", line)
+        continue
+    logical.append(buf + line)
+    buf = ""
+if buf:
+    sys.exit("a continuation at the end of the file")
+for ins in logical:
+    word, _, rest = ins.strip().partition(" ")
+    if word.upper() not in known:
+        sys.exit("an instruction this check does not know: " + word)
+    if word.upper() != "RUN":
+        continue
+    rest = rest.strip()
+    while rest.startswith("--"):
+        rest = rest.split(None, 1)[1] if " " in rest else ""
+    if rest.startswith("["):
+        sys.exit("an exec-form RUN: " + rest)
+    sys.stdout.write(rest + "\0")
+PY
+}
+
 echo "--- RUN steps of contrib/docker/Dockerfile*"
 for df in "$contrib"/docker/Dockerfile*; do
     [ -f "$df" ] || continue
@@ -89,7 +125,7 @@ for df in "$contrib"/docker/Dockerfile*; do
     while IFS= read -r -d '' step; do
         n=$((n + 1))
         snippet "$(basename "$df")-RUN-$n" sh "$step"
-    done < <("$here/dockerfile.sh" steps -f "$df" || echo "PARSE-FAILED")
+    done < <(run_steps "$df" || echo "PARSE-FAILED")
     [ "$n" -gt 0 ] || missing "no RUN step found in $(basename "$df")"
 done
 [ -f "$contrib/docker/Dockerfile" ] || missing "contrib/docker/Dockerfile"
