@@ -16,6 +16,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+e2e_dropins # the drop-ins below take effect (upstream sshd_config: no Include)
 
 rootpw='per-User-root-pw-5511'
 alicepw='per-User-alice-pw-5512'
