@@ -97,6 +97,14 @@ failed() {
     exit 1
 }
 t0=$(date +%s)
+times=
+# phase WHAT: add the seconds since the last phase to the times.
+phase() {
+    local now
+    now=$(date +%s)
+    times="$times$1: $((now - ${last:-$t0})) s\n"
+    last=$now
+}
 
 # musl: static only, with its crypt, into $cache/musl-1.2.3 (its own stamp).
 if [ "$flavour" = musl ] && { [ ! -f "$cache/$musl/.podpass-build" ] ||
@@ -114,6 +122,7 @@ if [ "$flavour" = musl ] && { [ ! -f "$cache/$musl/.podpass-build" ] ||
     done
     ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$cache/$musl/include/asm"
     printf '%s\n' "$musl_stamp" >"$cache/$musl/.podpass-build"
+    phase "$musl (static)"
 fi
 
 echo "build.sh: building OpenSSH $name in $work (log: $log)" >&2
@@ -127,9 +136,12 @@ done
 ldflags=
 [ "$flavour" = glibc ] || ldflags=-static
 (cd "$src" && autoreconf) >>"$log" 2>&1 || failed "autoreconf"
+phase autoreconf
 (cd "$src" && CC=$cc CFLAGS=$cflags LDFLAGS=$ldflags ./configure "${confflags[@]}") >>"$log" 2>&1 ||
     failed "configure"
+phase configure
 (cd "$src" && make -j"$jobs" "${progs[@]}" sshd_config.out) >>"$log" 2>&1 || failed "make"
+phase "make ${progs[*]}"
 
 # Installed as upstream's make install does it (install-files, install-sysconf).
 new=$tree.new
@@ -154,5 +166,6 @@ fi
 printf '%s\n' "$stamp" >"$new/.podpass-build"
 rm -rf -- "$tree" "$work"
 mv -- "$new" "$tree"
-printf 'build: %d s (%s, make -j%s)\n' $(($(date +%s) - t0)) "$cflags" "$jobs" | tee "$cache/$name.times" >&2
+printf "${times}total: %d s (%s, make -j%s)\n" $(($(date +%s) - t0)) "$cflags" "$jobs" |
+    tee "$cache/$name.times" >&2
 printf '%s\n' "$tree"
