@@ -34,7 +34,13 @@ if grep -qi '^PerSourcePenaltyExemptList' "$E2E_SSHD_CONFIG"; then
     fail "setup: the penalty exemption is still in $E2E_SSHD_CONFIG"
 fi
 # The old settings offer "publickey" alone, podpass's block "publickey,password".
-echo 'PasswordAuthentication no' >/etc/ssh/sshd_config.d/50-session-crash.conf
+# Keyboard-interactive off too: upstream's default has it on (before OpenSSH 8.7
+# ChallengeResponseAuthentication, on by default, turns it on; later ones dropped that name).
+dropin=/etc/ssh/sshd_config.d/50-session-crash.conf
+printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' >"$dropin"
+if grep -qai challengeresponseauthentication "$E2E_SSHD"; then
+    echo 'ChallengeResponseAuthentication no' >>"$dropin"
+fi
 make_client_key root
 
 mkdir -p "$real"
