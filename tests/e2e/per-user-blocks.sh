@@ -36,7 +36,7 @@ start_sshd
 pid=$(sshd_listener_pid)
 
 effective() { # USER KEYWORD
-    "$E2E_SSHD" -T -C "user=$1,host=x,addr=1.2.3.4" | awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
+    "$E2E_SSHD" -T -C "user=$1,host=x,addr=1.2.3.4" | awk -v k="$2" 'tolower($1) == k { $1 = ""; sub(/^ /, ""); print }'
 }
 reset_config() {
     cp "$WORK/sshd_config.stock" "$E2E_SSHD_CONFIG"
