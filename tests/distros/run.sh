@@ -17,6 +17,9 @@
 # beside its result. Exit 0 only when every check passed; a skip (no root, no unshare)
 # is exit 77.
 #
+# A suite named openssh-NAME (make check-openssh) is upstream OpenSSH NAME over a Debian 12
+# root, from tests/openssh/mkroot.sh NAME.
+#
 # PODPASS_DISTRO_ARCH=arm64 (a Debian architecture other than this machine's) runs it
 # all on that architecture (make check-arm64): the binary must be built for it, the
 # roots are mkroot.sh's SUITE-ARCH ones, and every program in them, podpass and the
@@ -131,13 +134,13 @@ for name in $suites; do
     suite=$name
     [ "$arch" = "$native" ] || name=$suite-$arch
     t0=$(date +%s)
-    root=$("$here/mkroot.sh" "$suite" "$arch") || { result "$name/root" 1; continue; }
-    sshd_version=$(chroot "$root" /usr/sbin/sshd -V 2>&1 | head -n 1 || true)
-    case $sshd_version in
-    OpenSSH*) ;;
-    # OpenSSH before 9.2 has no -V; ssh -V says the same version.
-    *) sshd_version=$(chroot "$root" /usr/bin/ssh -V 2>&1 | head -n 1) ;;
+    case $suite in
+    # upstream OpenSSH NAME over a Debian 12 root (make check-openssh)
+    openssh-*) root=$("$here/../openssh/mkroot.sh" "${suite#openssh-}") || { result "$name/root" 1; continue; } ;;
+    *) root=$("$here/mkroot.sh" "$suite" "$arch") || { result "$name/root" 1; continue; } ;;
     esac
+    # The root's sshd's own version (OpenSSH before 9.2 has no -V: its usage says it).
+    sshd_version=$(chroot "$root" /usr/sbin/sshd -V 2>&1 | grep -m 1 '^OpenSSH' || true)
     echo "== $name: $root, $sshd_version"
     rm -rf "${logs:?}/$name"
     mkdir -p "$logs/$name"

@@ -9,6 +9,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+e2e_dropins # the drop-ins below take effect (upstream sshd_config: no Include)
 command -v python3 >/dev/null 2>&1 || fail "required tool missing: python3 (to parse the JSON)"
 
 pw='client-Match-pw-7730'

@@ -5,6 +5,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+e2e_dropins # the drop-ins below take effect (upstream sshd_config: no Include)
 
 pw='cloud-Init-dropin-pw-7730'
 dropin=/etc/ssh/sshd_config.d/50-cloud-init.conf

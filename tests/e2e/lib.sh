@@ -194,7 +194,7 @@ e2e_inside_setup() {
     chmod 0600 /var/log/btmp
 
     cd /
-    # Start every scenario from the same ground: Debian's stock sshd_config, no drop-ins,
+    # Start every scenario from the same ground: the system's stock sshd_config, no drop-ins,
     # no sshd running, root with no password.
     e2e_stock_config
     E2E_STEP="setup"
@@ -220,10 +220,22 @@ e2e_stock_config() {
     fi
     chmod 0644 "$E2E_SSHD_CONFIG"
     chown root:root "$E2E_SSHD_CONFIG"
-    mkdir -p /etc/ssh/sshd_config.d
-    rm -f /etc/ssh/sshd_config.d/*
+    # No drop-ins (upstream's sshd_config has no Include and no such directory).
+    if [ -d /etc/ssh/sshd_config.d ]; then
+        rm -f /etc/ssh/sshd_config.d/*
+    fi
     # root without a password, as in container images.
     usermod -p '*' root
+}
+
+# e2e_dropins: files in /etc/ssh/sshd_config.d take effect: the directory exists and
+# sshd_config includes it. Debian's and Ubuntu's stock files do; upstream's has no
+# Include, so one is put at its top, where those distributions have it.
+e2e_dropins() {
+    mkdir -p /etc/ssh/sshd_config.d
+    if ! grep -Eqi '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\.d/\*\.conf' "$E2E_SSHD_CONFIG"; then
+        sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' "$E2E_SSHD_CONFIG"
+    fi
 }
 
 # ---------------------------------------------------------------- reporting

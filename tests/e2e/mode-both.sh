@@ -29,7 +29,7 @@ grep -qx 'AuthenticationMethods publickey,password' "$WORK/block" ||
     fail "the block has no 'AuthenticationMethods publickey,password' line"
 grep -qx 'PermitRootLogin yes' "$WORK/block" || fail "the block has no 'PermitRootLogin yes' line"
 assert_sshd_serving "$pid"
-methods=$("$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk '$1 == "authenticationmethods" { print $2 }')
+methods=$("$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk 'tolower($1) == "authenticationmethods" { print $2 }')
 [ "$methods" = publickey,password ] || fail "effective authenticationmethods for root is '$methods'"
 
 step "status, without --mode, judges by the block's mode: a login is possible"

@@ -19,7 +19,7 @@ start_sshd
 pid=$(sshd_listener_pid)
 
 root_policy() {
-    "$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk '$1 == "permitrootlogin" { print $2 }'
+    "$E2E_SSHD" -T -C user=root,host=x,addr=1.2.3.4 | awk 'tolower($1) == "permitrootlogin" { print $2 }'
 }
 prl_before=$(root_policy)
 case $prl_before in

@@ -16,6 +16,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+e2e_dropins # the drop-ins below take effect (upstream sshd_config: no Include)
 
 rootpw='per-User-root-pw-5511'
 alicepw='per-User-alice-pw-5512'
@@ -35,7 +36,7 @@ start_sshd
 pid=$(sshd_listener_pid)
 
 effective() { # USER KEYWORD
-    "$E2E_SSHD" -T -C "user=$1,host=x,addr=1.2.3.4" | awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
+    "$E2E_SSHD" -T -C "user=$1,host=x,addr=1.2.3.4" | awk -v k="$2" 'tolower($1) == k { $1 = ""; sub(/^ /, ""); print }'
 }
 reset_config() {
     cp "$WORK/sshd_config.stock" "$E2E_SSHD_CONFIG"

@@ -19,6 +19,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${E2E_DIR:-$(dirname "$0")}/lib.sh" || exit 1
 e2e_enter "$@"
+e2e_dropins # the drop-ins below take effect (upstream sshd_config: no Include)
 
 pw='session-Crash-pw-3390'
 real=/run/e2e-real
@@ -33,7 +34,13 @@ if grep -qi '^PerSourcePenaltyExemptList' "$E2E_SSHD_CONFIG"; then
     fail "setup: the penalty exemption is still in $E2E_SSHD_CONFIG"
 fi
 # The old settings offer "publickey" alone, podpass's block "publickey,password".
-echo 'PasswordAuthentication no' >/etc/ssh/sshd_config.d/50-session-crash.conf
+# Keyboard-interactive off too: upstream's default has it on (before OpenSSH 8.7
+# ChallengeResponseAuthentication, on by default, turns it on; later ones dropped that name).
+dropin=/etc/ssh/sshd_config.d/50-session-crash.conf
+printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' >"$dropin"
+if grep -qai challengeresponseauthentication "$E2E_SSHD"; then
+    echo 'ChallengeResponseAuthentication no' >>"$dropin"
+fi
 make_client_key root
 
 mkdir -p "$real"
