@@ -21,10 +21,11 @@
 #                   log; restarted: the same, one block, the same host keys, the key once
 #   at-start-hash   PODPASS_PASSWORD=HASH PODPASS_ENCRYPTED=yes: root's hash as given, the
 #                   password logs in
-#   at-start-nopw   no PODPASS_PASSWORD: key login only
+#   at-start-nopw   no PODPASS_PASSWORD, authorized_keys mounted: key login only
 #   at-start-bad    a password of 7 characters: the container exits with podpass's 65, the
 #                   reason in the log, not the password
-#   baked           the baked image, no variable: the baked password and a key log in;
+#   baked           the baked image, no variable, authorized_keys mounted: the baked
+#                   password and the key log in;
 #                   restarted: the same
 #   baked-override  PODPASS_PASSWORD given to the baked image: it wins
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -187,10 +188,15 @@ ct_login_pw "$pw"
 ct_login_pw_fails "$CONTRIB_WRONG"
 assert_clean "$pw"
 
+# The key as people give it to a container without podpass: authorized_keys mounted.
+install -m 0600 "$WORK/id_test.pub" "$WORK/authorized_keys"
+keys_mount=$WORK/authorized_keys:/root/.ssh/authorized_keys:ro
+
 ct_case at-start-nopw
-PUBLIC_KEY=$CONTRIB_KEY ct_run --init -e PUBLIC_KEY "$CONTRIB_IMAGE"
+ct_run --init -v "$keys_mount" "$CONTRIB_IMAGE"
 ct_wait_banner
 ct_exec test -f /etc/ssh/ssh_host_ed25519_key || fail "no host key made at start"
+ct_login_key
 ct_login_pw_fails "$pw"
 ! ct_logs | grep -q '^podpass' || fail "podpass ran without a password"
 echo "    podpass did not run"
@@ -205,9 +211,10 @@ ct_assert_log "too short"
 ct_argv_clean "$CONTRIB_PW_SHORT"
 
 ct_case baked
-ct_run --init "$baked_image"
+ct_run --init -v "$keys_mount" "$baked_image"
 ct_login_pw "$CONTRIB_PW_BAKED"
 ct_login_pw_fails "$CONTRIB_WRONG"
+ct_login_key
 status_says_login
 ct_hidden "the baked password" "$CONTRIB_PW_BAKED" ''
 step "restarted"
