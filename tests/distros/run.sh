@@ -69,6 +69,23 @@ else
         esac
     done
 fi
+# PODPASS_DISTRO_EXTRA: more scenarios, each SCENARIO.sh@SUITE for that suite only (how
+# check-openssh runs Ubuntu's shapes on the OpenSSH of those releases).
+for s in ${PODPASS_DISTRO_EXTRA:-}; do
+    scenarios+=("$s")
+done
+
+# The scenarios for suite NAME: those for every suite, and those named for it.
+suite_scenarios() { # NAME
+    local s
+    for s in "${scenarios[@]}"; do
+        case $s in
+        *@"$1") printf '%s\n' "${s%@*}" ;;
+        *@*) ;;
+        *) printf '%s\n' "$s" ;;
+        esac
+    done
+}
 
 mkdir -p "$logs"
 logs=$(cd "$logs" && pwd)
@@ -144,8 +161,9 @@ for name in $suites; do
     echo "== $name: $root, $sshd_version"
     rm -rf "${logs:?}/$name"
     mkdir -p "$logs/$name"
+    mapfile -t these < <(suite_scenarios "$suite")
     running=0
-    for s in "${scenarios[@]}"; do
+    for s in "${these[@]}"; do
         run_one "$name" "$root" "$s" &
         running=$((running + 1))
         if [ "$running" -ge "$jobs" ]; then
@@ -154,7 +172,7 @@ for name in $suites; do
         fi
     done
     wait
-    for s in "${scenarios[@]}"; do
+    for s in "${these[@]}"; do
         read -r rc secs <"$logs/$name/${s%.sh}.rc"
         result "$name/${s%.sh}" "$rc" "$secs"
         if [ "$rc" != 0 ]; then
