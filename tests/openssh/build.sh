@@ -137,9 +137,19 @@ ldflags=
 [ "$flavour" = glibc ] || ldflags=-static
 (cd "$src" && autoreconf) >>"$log" 2>&1 || failed "autoreconf"
 phase autoreconf
-(cd "$src" && CC=$cc CFLAGS=$cflags LDFLAGS=$ldflags ./configure "${confflags[@]}") >>"$log" 2>&1 ||
-    failed "configure"
-phase configure
+# configure's checks run one after another and take most of a build's time, and the four
+# glibc builds ask this system the same questions: each starts from the answers of the
+# last one that succeeded (its config.cache: the same compiler, flags and headers) and
+# leaves its own for the next.
+seed=$cache/config.cache.$flavour
+seeded=no
+if [ -f "$seed" ]; then
+    cp -- "$seed" "$src/config.cache"
+    seeded=yes
+fi
+(cd "$src" && CC=$cc CFLAGS=$cflags LDFLAGS=$ldflags ./configure --cache-file=config.cache \
+    "${confflags[@]}") >>"$log" 2>&1 || failed "configure"
+phase "configure (from a previous build's answers: $seeded)"
 (cd "$src" && make -j"$jobs" "${progs[@]}" sshd_config.out) >>"$log" 2>&1 || failed "make"
 phase "make ${progs[*]}"
 
@@ -164,6 +174,7 @@ if [ "$flavour" = musl ]; then
 fi
 
 printf '%s\n' "$stamp" >"$new/.podpass-build"
+cp -- "$src/config.cache" "$seed.$$" && mv -- "$seed.$$" "$seed"
 rm -rf -- "$tree" "$work"
 mv -- "$new" "$tree"
 printf "${times}total: %d s (%s, make -j%s)\n" $(($(date +%s) - t0)) "$cflags" "$jobs" |
