@@ -62,7 +62,7 @@ assert_unchanged locked
 assert_sshd_serving "$pid"
 
 step "a stopped sshd stays stopped"
-kill "$pid"
+kill "$(sshd_listener_pid)"
 for _ in $(seq 50); do pgrep -x sshd >/dev/null || break; sleep 0.1; done
 assert_no_sshd
 podpass_ok enable --restart none --password-stdin <<<"$pw1"

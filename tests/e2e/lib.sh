@@ -462,8 +462,9 @@ shadow_field() {
     awk -F: -v u="$1" '$1 == u { print $2 }' /etc/shadow
 }
 
+# sha512crypt, which every sshd's crypt() checks (musl's has no yescrypt).
 set_password() { # USER PASSWORD: the plain way (chpasswd), for setting up scenarios
-    printf '%s:%s\n' "$1" "$2" | chpasswd
+    printf '%s:%s\n' "$1" "$2" | chpasswd -c SHA512
 }
 
 # make_client_key USER: a key pair in $WORK/keys, public half in USER's authorized_keys.

@@ -66,7 +66,7 @@ pid=$(sshd_listener_pid)
 podpass_ok enable --password-stdin <<<"$pw"
 login_password root "$pw"
 login_key root
-[ "$(sshd_listener_pid)" = "$pid" ] || fail "sshd was restarted, not reloaded (its -o options kept)"
+same_listener "$pid" "$(sshd_listener_pid)" || fail "sshd was restarted, not reloaded (its -o options kept)"
 other=$("$E2E_SSHD" -T -o PasswordAuthentication=no -C user=nobody,host=x,addr=192.0.2.1)
 grep -qix 'passwordauthentication no' <<<"$other" || fail "another user's password login is no longer off"
 pass

@@ -127,7 +127,7 @@ printf 'PasswordAuthentication no\n' >"$dropin"
         'AuthenticationMethods any' 'PermitRootLogin yes' "$E2E_OLD_END_MARK"
     cat "$WORK/sshd_config.stock"
 } >"$E2E_SSHD_CONFIG"
-kill -HUP "$pid"
+kill -HUP "$(sshd_listener_pid)"
 wait_banner
 login_password root "$rootpw"
 podpass_ok enable -u alice --password-stdin <<<"$alicepw"
