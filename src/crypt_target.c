@@ -47,6 +47,13 @@ const char *const crypt_target_methods[] = {
 /* libcrypt.so.1 is a few hundred KiB: more is not a libcrypt podpass knows. */
 #define LIBCRYPT_MAX (16u << 20)
 
+/* This machine's byte order, as an ELF header names it. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_ELFDATA ELFDATA2LSB
+#else
+#define HOST_ELFDATA ELFDATA2MSB
+#endif
+
 /* Read exactly len bytes at off; 0 on success. */
 static int read_at(int fd, void *buf, size_t len, off_t off)
 {
@@ -66,14 +73,8 @@ static int read_elf(int fd, unsigned *machine, char *interp, size_t size)
 	interp[0] = '\0';
 	if (read_at(fd, &eh, sizeof(eh), 0) != 0 || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph) ||
-	    eh.e_phnum > 128)
+	    eh.e_phnum > 128 || eh.e_ident[EI_DATA] != HOST_ELFDATA)
 		return -1;
-	{
-		const union { unsigned short s; unsigned char c[2]; } probe = { 1 };
-
-		if (eh.e_ident[EI_DATA] != (probe.c[0] == 1 ? ELFDATA2LSB : ELFDATA2MSB))
-			return -1;
-	}
 	*machine = eh.e_machine;
 	for (i = 0; i < eh.e_phnum; i++) {
 		if (read_at(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * sizeof(ph))) != 0)

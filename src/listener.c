@@ -290,10 +290,11 @@ static int runs_our_sshd(const struct sshd_ctx *ctx, pid_t pid)
 	char *real = realpath(path, NULL);
 	struct stat want, got;
 	ssize_t n;
-	int same, have = 0;
+	int same, have;
 
 	snprintf(exe, sizeof(exe), "/proc/%ld/exe", (long)pid);
-	same = (have = stat(path, &want) == 0) && stat(exe, &got) == 0 &&
+	have = stat(path, &want) == 0;
+	same = have && stat(exe, &got) == 0 &&
 	    want.st_dev == got.st_dev && want.st_ino == got.st_ino;
 	if (!same && is_script(path)) {
 		log_debug("%s is a script: pid %ld taken for the sshd it runs", path, (long)pid);
