@@ -971,7 +971,7 @@ static void child_killed_when_done(struct scene *s)
 	struct options o;
 	struct change next;
 	struct journal j;
-	char *cause = NULL, *orig;
+	char *cause = NULL, *orig, *why;
 	size_t i;
 	int rc;
 
@@ -988,7 +988,9 @@ static void child_killed_when_done(struct scene *s)
 	T_ASSERT(journal_write(&j, &cause) == 0, "journal_write: %s", cause);
 	journal_mark_done(&j);
 	journal_free(&j);
-	T_ASSERT(no_leftovers(s) != NULL, "no link or journal to recover from");
+	why = no_leftovers(s);
+	T_ASSERT(why != NULL, "no link or journal to recover from");
+	free(why);
 	options_init(&o);
 	o.command = CMD_ENABLE;
 	o.root = s->root;
