@@ -136,7 +136,6 @@ static int choose_method(struct enable_run *run, const char **method)
 	char *why;
 	int rc;
 
-	crypt_target_probe(run->o->root, run->o->sshd_path, &run->target);
 	rc = crypt_target_choose(&run->target, run->o->method, method, &run->cause);
 	if (rc != 0)
 		return rc;
@@ -159,10 +158,10 @@ static int start_hash(struct enable_run *run)
 	sigset_t all, old;
 	int rc, started;
 
+	crypt_target_probe(run->o->root, run->o->sshd_path, &run->target);
 	if (run->o->encrypted) {
 		if ((rc = hash_validate(run->secret.buf, &run->cause)) != 0)
 			return rc;
-		crypt_target_probe(run->o->root, run->o->sshd_path, &run->target);
 		if ((rc = crypt_target_check_hash(&run->target, run->secret.buf, &run->cause)) != 0)
 			return rc;
 		run->hash = xstrdup(run->secret.buf);
